@@ -1,0 +1,1 @@
+"""The rasa-sdk action server: thin actions over plain, separately tested modules."""

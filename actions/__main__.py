@@ -1,0 +1,34 @@
+"""Starts the action server after checking the content store.
+
+`python -m actions` refuses to start on broken content, printing the file,
+the entry and the problem, so patients are never answered from it.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+from actions.content_store import ContentError, default_store
+
+
+def main() -> int:
+    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    try:
+        content = default_store().content
+    except ContentError as error:
+        print(f"Content error, action server not started: {error}", file=sys.stderr)
+        return 1
+    logging.getLogger(__name__).info("Content OK: %d answers", len(content.answers))
+
+    # The action server only talks to the Rasa server: keep it off public interfaces.
+    os.environ.setdefault("SANIC_HOST", os.environ.get("ACTION_SERVER_HOST", "127.0.0.1"))
+    from rasa_sdk.endpoint import run
+
+    run("actions", port=int(os.environ.get("ACTION_SERVER_PORT", "5055")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+"""Actions that answer from the curated content store, or say they cannot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import contract
+from actions.clarify import clarify_options
+from actions.content_store import default_store
+
+
+def utter_fallback(dispatcher: CollectingDispatcher) -> None:
+    """What the assistant can help with and how to reach the clinic."""
+    dispatcher.utter_message(text=default_store().content.reply("fallback"))
+    dispatcher.utter_message(json_message=contract.fallback_item())
+
+
+class ActionAnswerTopic(Action):
+    """Answers the topic the patient asked about (the intent is the topic id)."""
+
+    def name(self) -> str:
+        return "action_answer_topic"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        content = default_store().content
+        topic = tracker.get_intent_of_latest_message(skip_fallback_intent=False)
+        if topic not in content.answers:
+            utter_fallback(dispatcher)
+            return []
+        answer = content.render(topic)
+        for message in answer.messages:
+            dispatcher.utter_message(text=message)
+        dispatcher.utter_message(json_message=contract.answer_item(answer))
+        return []
+
+
+class ActionClarify(Action):
+    """NLU was unsure: offer the likeliest topics as buttons, or fall back."""
+
+    def name(self) -> str:
+        return "action_clarify"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        content = default_store().content
+        ranking = tracker.latest_message.get("intent_ranking") or []
+        options = clarify_options(ranking, content.answers)
+        if not options:
+            utter_fallback(dispatcher)
+            return []
+        buttons = [
+            {"title": content.answers[topic].title, "payload": f"/{topic}"} for topic in options
+        ]
+        dispatcher.utter_message(text=content.reply("clarify"), buttons=buttons)
+        dispatcher.utter_message(json_message=contract.clarify_item(options))
+        return []
+
+
+class ActionFallback(Action):
+    """Out of scope or not understood."""
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        utter_fallback(dispatcher)
+        return []
