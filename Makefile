@@ -1,0 +1,75 @@
+# The daily verbs. `make run` and `make test` set everything up on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON_VERSION := $(shell cat .python-version)
+# pyenv's interpreter for .python-version, else a python3.10 on the PATH.
+BASE_PYTHON := $(firstword $(wildcard $(HOME)/.pyenv/versions/$(PYTHON_VERSION)/bin/python3) $(shell command -v python3.10 2>/dev/null))
+VENV := .venv
+BIN := $(VENV)/bin
+MODEL := models/current.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml)
+
+# A clinic's conversations stay in the clinic: Rasa never sends usage data.
+export RASA_TELEMETRY_ENABLED := false
+export TF_CPP_MIN_LOG_LEVEL := 2
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONPATH := $(CURDIR)
+
+.PHONY: help install run shell train validate lint format test e2e lock clean
+
+help:
+	@echo "make run    - set up, train if data changed, start the assistant (Ctrl-C stops it)"
+	@echo "make test   - set up and run every check"
+	@echo "make shell  - talk to the assistant in the terminal (staff)"
+	@echo "make train | validate | lint | format | e2e | lock | clean"
+
+$(BIN)/python:
+	@test -n "$(BASE_PYTHON)" || { echo "Python $(PYTHON_VERSION) not found: install it with 'pyenv install $(PYTHON_VERSION)'"; exit 1; }
+	$(BASE_PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip==24.0
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+install: $(VENV)/.installed
+
+# Rasa retrains only when training data or config changed; content/ edits need no training.
+$(MODEL): $(TRAINING_INPUTS) | $(VENV)/.installed
+	$(BIN)/rasa train --fixed-model-name current --out models
+
+train: $(MODEL)
+
+validate: install
+	$(BIN)/rasa data validate --fail-on-warnings
+
+run: $(MODEL)
+	$(BIN)/python -m scripts.run_assistant
+
+shell: $(MODEL)
+	@$(BIN)/python -m actions > var/action-server-shell.log 2>&1 & pid=$$!; \
+	trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
+	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+e2e: $(MODEL)
+	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/e2e
+
+test: lint validate $(MODEL)
+	$(BIN)/python -m pytest
+	$(MAKE) e2e
+
+lock: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.in
+	$(BIN)/pip freeze --exclude-editable > requirements.txt
+
+clean:
+	rm -rf models results .pytest_cache

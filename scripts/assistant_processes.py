@@ -1,0 +1,137 @@
+"""Starting, watching and stopping the assistant's processes.
+
+One place that knows how to launch the action server and the Rasa server, so
+`make run`, `make shell` and the integration tests start them the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+DEFAULT_MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
+
+
+def assistant_env(**overrides: str) -> dict[str, str]:
+    """The environment every assistant process runs with."""
+    env = dict(os.environ)
+    # A clinic's conversations stay in the clinic: never send usage data.
+    env["RASA_TELEMETRY_ENABLED"] = "false"
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+    env.setdefault("PYTHONWARNINGS", "ignore")
+    env.update(overrides)
+    return env
+
+
+def write_endpoints(action_port: int, directory: Path) -> Path:
+    """An endpoints file pointing the Rasa server at an action server port."""
+    path = directory / "endpoints.yml"
+    path.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
+    return path
+
+
+def is_up(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
+        return False
+
+
+@dataclass
+class ManagedProcess:
+    """A child process with the URL that answers once it is ready."""
+
+    name: str
+    command: list[str]
+    health_url: str
+    env: dict[str, str]
+    log_path: Path | None = None
+    process: subprocess.Popen | None = field(default=None, repr=False)
+
+    def start(self) -> None:
+        stdout = open(self.log_path, "ab") if self.log_path else None  # noqa: SIM115
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=PROJECT_ROOT,
+            env=self.env,
+            stdout=stdout,
+            stderr=subprocess.STDOUT if stdout else None,
+            start_new_session=True,
+        )
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if is_up(self.health_url):
+                return
+            if not self.running():
+                raise RuntimeError(f"{self.name} exited with code {self.process.returncode}")
+            time.sleep(0.25)
+        raise TimeoutError(f"{self.name} not ready at {self.health_url} after {timeout:.0f} s")
+
+    def stop(self, timeout: float = 10) -> None:
+        if not self.running():
+            return
+        # The process leads its own group: stop it and anything it started.
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+
+def action_server(port: int, log_path: Path | None = None, **env: str) -> ManagedProcess:
+    return ManagedProcess(
+        name="action server",
+        command=[sys.executable, "-m", "actions"],
+        health_url=f"http://127.0.0.1:{port}/health",
+        env=assistant_env(ACTION_SERVER_PORT=str(port), **env),
+        log_path=log_path,
+    )
+
+
+def rasa_server(
+    port: int,
+    action_port: int,
+    model: Path = DEFAULT_MODEL,
+    log_path: Path | None = None,
+    extra_args: list[str] | None = None,
+    **env: str,
+) -> ManagedProcess:
+    endpoints = write_endpoints(action_port, Path(tempfile.mkdtemp(prefix="rasa-endpoints-")))
+    command = [
+        str(VENV_BIN / "rasa"),
+        "run",
+        "--model",
+        str(model),
+        "--port",
+        str(port),
+        "--endpoints",
+        str(endpoints),
+        "--credentials",
+        str(PROJECT_ROOT / "credentials.yml"),
+        *(extra_args or []),
+    ]
+    return ManagedProcess(
+        name="Rasa server",
+        command=command,
+        health_url=f"http://127.0.0.1:{port}/",
+        env=assistant_env(**env),
+        log_path=log_path,
+    )
