@@ -1,0 +1,140 @@
+"""The content store refuses broken content and names what is wrong."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+import pytest
+
+from actions.content_store import Content, ContentError, ContentStore
+
+
+def rewrite(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1))
+
+
+def load_error(root: Path) -> ContentError:
+    with pytest.raises(ContentError) as caught:
+        Content.load(root)
+    return caught.value
+
+
+def test_shipped_content_loads(content: Content) -> None:
+    assert len(content.answers) == 27
+    assert {"seed-000", "seed-001"} <= content.sources.keys()
+
+
+def test_clinic_answer_fills_profile_placeholders(content: Content) -> None:
+    rendered = content.render("insurance")
+    text = " ".join(rendered.messages)
+    assert "BCBS Texas, UnitedHealthcare and Cigna" in text
+    assert content.clinic.phone in text
+    assert "{" not in text
+
+
+def test_unknown_source_names_file_entry_and_source(content_copy: Path) -> None:
+    rewrite(content_copy / "answers" / "cost.yml", "sources: [", "sources: [made-up-study, ")
+    error = load_error(content_copy)
+    assert error.path.endswith("cost.yml")
+    assert error.entry == "answer 'cost'"
+    assert "made-up-study" in error.problem
+
+
+def test_missing_messages_key_is_reported(content_copy: Path) -> None:
+    path = content_copy / "answers" / "onset.yml"
+    path.write_text(path.read_text().split("messages:")[0])
+    error = load_error(content_copy)
+    assert error.entry == "answer 'onset'"
+    assert "messages" in error.problem
+
+
+def test_malformed_yaml_is_reported(content_copy: Path) -> None:
+    (content_copy / "answers" / "dosing.yml").write_text("topic: dosing\nmessages: [unclosed\n")
+    error = load_error(content_copy)
+    assert error.path.endswith("dosing.yml")
+    assert "not valid YAML" in error.problem
+
+
+def test_topic_must_match_file_name(content_copy: Path) -> None:
+    rewrite(content_copy / "answers" / "onset.yml", "topic: onset", "topic: onsett")
+    assert "does not match the file name" in load_error(content_copy).problem
+
+
+def test_unknown_placeholder_is_reported(content_copy: Path) -> None:
+    rewrite(content_copy / "answers" / "booking.yml", "{phone}", "{fax}")
+    assert "fax" in load_error(content_copy).problem
+
+
+def test_placeholder_in_a_medical_answer_is_refused(content_copy: Path) -> None:
+    path = content_copy / "answers" / "side_effects.yml"
+    rewrite(path, "Ketamine has real side effects.", "Ketamine at {clinic_name} has side effects.")
+    assert "clinic: true" in load_error(content_copy).problem
+
+
+def test_medical_answer_without_sources_is_refused(content_copy: Path) -> None:
+    path = content_copy / "answers" / "evidence.yml"
+    lines = [
+        "sources: []" if line.startswith("sources:") else line
+        for line in path.read_text().splitlines()
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    assert "at least one source" in load_error(content_copy).problem
+
+
+def test_overlong_answer_is_refused(content_copy: Path) -> None:
+    path = content_copy / "answers" / "onset.yml"
+    rewrite(path, "messages:\n", 'messages:\n  - "' + "word " * 130 + '"\n')
+    assert "words" in load_error(content_copy).problem
+
+
+def test_missing_clinic_setting_is_reported(content_copy: Path) -> None:
+    rewrite(content_copy / "clinic.yml", "phone:", "telephone:")
+    error = load_error(content_copy)
+    assert error.path.endswith("clinic.yml")
+    assert "phone" in error.problem
+
+
+def test_missing_sources_file_is_reported(content_copy: Path) -> None:
+    (content_copy / "sources.yml").unlink()
+    error = load_error(content_copy)
+    assert error.path.endswith("sources.yml")
+    assert "missing" in error.problem
+
+
+def test_action_server_refuses_to_start_on_broken_content(content_copy: Path) -> None:
+    import subprocess
+    import sys
+
+    rewrite(content_copy / "answers" / "cost.yml", "sources: [", "sources: [nope, ")
+    result = subprocess.run(
+        [sys.executable, "-m", "actions"],
+        env={"CONTENT_DIR": str(content_copy), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert "cost.yml" in result.stderr and "nope" in result.stderr
+
+
+def test_edited_answer_is_served_without_restart(content_copy: Path) -> None:
+    store = ContentStore(content_copy, check_interval=0)
+    path = content_copy / "answers" / "onset.yml"
+    rewrite(path, "messages:\n", 'messages:\n  - "A freshly reviewed first line."\n')
+    time.sleep(0.01)
+    assert store.content.answers["onset"].messages[0] == "A freshly reviewed first line."
+
+
+def test_broken_edit_keeps_last_good_content(
+    content_copy: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = ContentStore(content_copy, check_interval=0)
+    before = store.content.answers["onset"]
+    (content_copy / "answers" / "onset.yml").write_text("topic: [broken\n")
+    with caplog.at_level(logging.ERROR):
+        assert store.content.answers["onset"] == before
+    assert "onset.yml" in caplog.text
