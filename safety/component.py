@@ -1,0 +1,95 @@
+"""The safety screen as a Rasa NLU component (config.yml: safety.component.SafetyScreen).
+
+It runs after DIET and before the FallbackClassifier: a safety intent it sets
+has confidence 1.0, so it is never turned into "did you mean...?". Each
+disclosed condition becomes a `condition` entity whose value is its category.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from safety.layers import SAFETY_INTENTS, decide
+from safety.screen import Lexicon
+from safety.screen import SafetyScreen as Screen
+
+logger = logging.getLogger(__name__)
+
+ENTITY = "condition"
+EXTRACTOR = "SafetyScreen"
+
+
+@DefaultV1Recipe.register(
+    [
+        DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER,
+        DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR,
+    ],
+    is_trainable=False,
+)
+class SafetyScreen(GraphComponent):
+    """Overrides the intent when the message is an emergency or a disclosure."""
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"lexicon": None}
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        lexicon = Lexicon.load(config["lexicon"]) if config.get("lexicon") else Lexicon.load()
+        self.screen = Screen(lexicon)
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SafetyScreen:
+        return cls(config)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        for message in messages:
+            self._process(message)
+        return messages
+
+    def _process(self, message: Message) -> None:
+        text = message.get("text") or ""
+        if not text or text.startswith("/"):
+            # Button payloads like "/cost" name their intent already.
+            return
+        screening = self.screen.screen(text)
+        ranking = message.get("intent_ranking") or []
+        decision = decide(screening, ranking)
+        if decision is None:
+            return
+        logger.debug("safety layer %s set intent %s", decision.layer, decision.intent)
+        others = [r for r in ranking if r.get("name") != decision.intent]
+        if decision.layer == "screen-cleared":
+            others = [r for r in others if r.get("name") not in SAFETY_INTENTS]
+        message.set(
+            "intent",
+            {"name": decision.intent, "confidence": decision.confidence},
+            add_to_output=True,
+        )
+        message.set(
+            "intent_ranking",
+            [{"name": decision.intent, "confidence": decision.confidence}, *others],
+            add_to_output=True,
+        )
+        entities = [e for e in message.get("entities") or [] if e.get("entity") != ENTITY]
+        entities += [
+            {"entity": ENTITY, "value": category, "extractor": EXTRACTOR, "confidence": 1.0}
+            for category in decision.conditions
+        ]
+        message.set("entities", entities, add_to_output=True)

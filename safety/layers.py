@@ -1,0 +1,71 @@
+"""Combining the two safety layers: the trained NLU intents and the deterministic screen.
+
+Plain Python, no Rasa, so the rule of combination is unit-tested directly.
+Either layer can raise an emergency or a disclosure on its own: the screen
+catches exact wording the model never saw, and the model catches indirect
+wording the lexicon cannot list ("I wrote goodbye letters to my kids").
+Only the screen can *clear* a message: when it finds a condition or an
+emergency phrase and judges that it does not apply (denied, someone else's,
+a general question), the model's safety intent gives way to the best topic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from safety.screen import Screening
+
+EMERGENCY_INTENTS = {
+    "crisis": "emergency_crisis",
+    "medical": "emergency_medical",
+    "red_flag": "emergency_red_flag",
+}
+DISCLOSURE_INTENT = "disclose_condition"
+SAFETY_INTENTS = {*EMERGENCY_INTENTS.values(), DISCLOSURE_INTENT}
+# How sure the model must be before its safety intent stands without the screen.
+MIN_MODEL_CONFIDENCE = 0.5
+
+
+@dataclass(frozen=True)
+class SafetyDecision:
+    intent: str  # the intent the dialogue should act on
+    confidence: float
+    conditions: tuple[str, ...]  # disclosed contraindication categories
+    layer: str  # "screen", "model", "screen-cleared" or "none"
+
+
+def decide(
+    screening: Screening, ranking: Sequence[dict], fallback_intent: str = "nlu_fallback"
+) -> SafetyDecision | None:
+    """The safety intent the message must get, or None to keep the model's intent.
+
+    `ranking` is the model's intent ranking, best first.
+    """
+    top = ranking[0] if ranking else {"name": fallback_intent, "confidence": 0.0}
+    model_intent = top.get("name")
+    model_confidence = float(top.get("confidence") or 0.0)
+    model_sure = model_confidence >= MIN_MODEL_CONFIDENCE
+
+    if screening.emergency:
+        return SafetyDecision(
+            EMERGENCY_INTENTS[screening.emergency], 1.0, screening.conditions, "screen"
+        )
+    cleared = {m.category for m in screening.mentions if not m.counts}
+    emergency_cleared = bool(cleared & set(EMERGENCY_INTENTS))
+    if model_intent in EMERGENCY_INTENTS.values() and model_sure and not emergency_cleared:
+        return SafetyDecision(model_intent, model_confidence, screening.conditions, "model")
+    if screening.conditions:
+        return SafetyDecision(DISCLOSURE_INTENT, 1.0, screening.conditions, "screen")
+    condition_cleared = bool(cleared - set(EMERGENCY_INTENTS))
+    if model_intent == DISCLOSURE_INTENT and model_sure and not condition_cleared:
+        return SafetyDecision(DISCLOSURE_INTENT, model_confidence, (), "model")
+    if model_intent in SAFETY_INTENTS:
+        # The screen cleared it (or the model was unsure): answer the best topic instead.
+        best_other = next((r for r in ranking if r.get("name") not in SAFETY_INTENTS), None)
+        if best_other is None:
+            return SafetyDecision(fallback_intent, 0.0, (), "screen-cleared")
+        return SafetyDecision(
+            best_other["name"], float(best_other.get("confidence") or 0.0), (), "screen-cleared"
+        )
+    return None

@@ -1,0 +1,478 @@
+"""The deterministic safety screen: emergencies and contraindication disclosures.
+
+Plain Python, no Rasa: the NLU component in `safety/component.py` runs it on
+every message, and tests call it directly. It reads `safety/lexicon.yml`.
+
+How a message is read:
+1. Normalise: lowercase, expand contractions ("can't" -> "can not"), drop
+   the dots of abbreviations ("p.t.s.d." -> "ptsd"), mark possessives.
+2. Split into clauses at punctuation and at "but", "however", "anyway"...
+3. Find lexicon phrases in each clause, tolerating small typos.
+4. For an emergency phrase: it counts unless negated ("I'm not suicidal") or
+   asked as a general question with nobody's own situation in the clause.
+5. For a condition phrase, decide whether it applies to the patient or to
+   the person they ask for: negated ("no history of psychosis") -> no;
+   another person's ("my coworker is pregnant") -> no; the object of a
+   general question ("can ketamine cause psychosis?", "people with PTSD")
+   -> no; the patient's or a close relative's -> yes; unclear -> yes, since
+   a clinician would rather review one case too many than miss one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DEFAULT_LEXICON = Path(__file__).resolve().parent / "lexicon.yml"
+EMERGENCY_PRIORITY = ("crisis", "medical", "red_flag")
+CONDITION_CATEGORIES = (
+    "psychosis",
+    "ptsd",
+    "cardiovascular",
+    "liver",
+    "pregnancy",
+    "intracranial_pressure",
+    "eye_pressure",
+    "substance_use",
+    "thyroid",
+    "ketamine_allergy",
+)
+NEGATION_WINDOW = 8
+QUESTION_STARTS = {
+    "can",
+    "could",
+    "is",
+    "are",
+    "should",
+    "do",
+    "does",
+    "would",
+    "will",
+    "what",
+    "how",
+    "may",
+}
+POSSESSIVE = "_s"
+BREAK = "|"
+
+CONTRACTIONS = {
+    "can't": "can not",
+    "cant": "can not",
+    "cannot": "can not",
+    "won't": "will not",
+    "don't": "do not",
+    "dont": "do not",
+    "doesn't": "does not",
+    "doesnt": "does not",
+    "didn't": "did not",
+    "didnt": "did not",
+    "isn't": "is not",
+    "isnt": "is not",
+    "aren't": "are not",
+    "wasn't": "was not",
+    "weren't": "were not",
+    "haven't": "have not",
+    "havent": "have not",
+    "hasn't": "has not",
+    "hadn't": "had not",
+    "shouldn't": "should not",
+    "wouldn't": "would not",
+    "couldn't": "could not",
+    "i'm": "i am",
+    "im": "i am",
+    "i've": "i have",
+    "ive": "i have",
+    "i'd": "i would",
+    "i'll": "i will",
+    "it's": "it is",
+    "he's": "he is",
+    "she's": "she is",
+    "we're": "we are",
+    "they're": "they are",
+    "you're": "you are",
+    "that's": "that is",
+    "there's": "there is",
+    "what's": "what is",
+    "wanna": "want to",
+    "gonna": "going to",
+}
+CLAUSE_BREAK = re.compile(
+    r"[.!?;:,()\n\"]+|\b(?:but|however|although|though|anyway|anyways|except|also)\b"
+)
+ARTICLES = {"a", "an", "any"}
+
+
+class LexiconError(Exception):
+    """A lexicon the screen must not run with: names the file, the entry and the problem."""
+
+    def __init__(self, path: Path | str, entry: str, problem: str) -> None:
+        super().__init__(f"{path}: {entry}: {problem}")
+
+
+# --- text --------------------------------------------------------------------
+
+
+def normalise(text: str) -> str:
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    # "p.t.s.d." -> "ptsd", before dots become clause breaks.
+    text = re.sub(r"\b(?:[a-z]\.){2,}[a-z]?\.?", lambda m: m.group(0).replace(".", ""), text)
+    text = re.sub(r"[a-z]+'?[a-z]*", lambda m: CONTRACTIONS.get(m.group(0), m.group(0)), text)
+    text = re.sub(r"\b([a-z]+)'s\b", rf"\1 {POSSESSIVE}", text)
+    return text.replace("-", " ").replace("/", " ")
+
+
+def clauses(text: str) -> list[list[str]]:
+    parts = CLAUSE_BREAK.split(normalise(text))
+    return [tokens for part in parts if (tokens := re.findall(r"[a-z0-9_]+|\*", part))]
+
+
+def with_breaks(parts: list[list[str]]) -> list[str]:
+    """The whole message as one token list, clauses separated by BREAK.
+
+    Emergency evidence often spans clauses ("fell off a ladder yesterday, and
+    now my back is bad"); BREAK stops phrases and negation from crossing.
+    """
+    tokens: list[str] = []
+    for part in parts:
+        tokens.extend([*part, BREAK])
+    return tokens
+
+
+def phrase_tokens(phrase: str) -> tuple[str, ...]:
+    tokens = re.findall(r"[a-z0-9_]+\*?", normalise(phrase).replace("*", "* "))
+    # re-attach a trailing star to its word
+    joined = " ".join(tokens).replace(" *", "*")
+    return tuple(joined.split())
+
+
+@lru_cache(maxsize=65536)
+def words_match(pattern: str, word: str) -> bool:
+    """Exact, prefix (`suicid*`) or a near miss that keeps the first letter."""
+    if pattern.endswith("*"):
+        return word.startswith(pattern[:-1])
+    if pattern == word:
+        return True
+    allowed = 2 if len(pattern) >= 10 else 1 if len(pattern) >= 6 else 0
+    if not allowed or word[:1] != pattern[:1] or abs(len(word) - len(pattern)) > allowed:
+        return False
+    return edit_distance(pattern, word, allowed) <= allowed
+
+
+def edit_distance(a: str, b: str, limit: int) -> int:
+    previous = list(range(len(b) + 1))
+    for i, char_a in enumerate(a, 1):
+        current = [i]
+        for j, char_b in enumerate(b, 1):
+            current.append(
+                min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char_a != char_b))
+            )
+        if min(current) > limit:
+            return limit + 1
+        previous = current
+    return previous[-1]
+
+
+def find_phrase(
+    tokens: list[str], phrase: tuple[str, ...], fuzzy: bool = True
+) -> list[tuple[int, int]]:
+    """Every (start, end) where the phrase stands in the token list.
+
+    Cue words (negations, people, contexts) match exactly: only condition and
+    emergency phrases tolerate typos, so "raised" is never read as "raises".
+    """
+    spans = []
+    for start in range(len(tokens) - len(phrase) + 1):
+        if all(
+            words_match(p, tokens[start + k])
+            if fuzzy
+            else (
+                tokens[start + k].startswith(p[:-1]) if p.endswith("*") else tokens[start + k] == p
+            )
+            for k, p in enumerate(phrase)
+        ):
+            spans.append((start, start + len(phrase)))
+    return spans
+
+
+# --- lexicon -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A phrase, or (`all`) several groups of phrases that must all be in one clause."""
+
+    groups: tuple[tuple[tuple[str, ...], ...], ...]
+    source: str
+    unless: tuple[tuple[str, ...], ...] = ()
+
+    def spans(self, tokens: list[str]) -> list[tuple[int, int]]:
+        if self.unless and _contains(tokens, self.unless):
+            return []
+        found = []
+        for group in self.groups:
+            group_spans = [span for phrase in group for span in find_phrase(tokens, phrase)]
+            if not group_spans:
+                return []
+            found.append(min(group_spans))
+        # The match stands where its last group does: that is what the clause is about.
+        return [(min(s for s, _ in found), max(e for _, e in found))]
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    emergencies: dict[str, tuple[Pattern, ...]]
+    conditions: dict[str, tuple[Pattern, ...]]
+    negations: tuple[tuple[str, ...], ...]
+    negations_after: tuple[tuple[str, ...], ...]
+    self_words: frozenset[str]
+    close_relatives: frozenset[str]
+    others: frozenset[str]
+    not_conditions: tuple[tuple[str, ...], ...]
+    asking_for_self: tuple[tuple[str, ...], ...]
+    general_message_cues: tuple[tuple[str, ...], ...]
+    treatment_words: frozenset[str]
+    general_contexts: tuple[tuple[str, ...], ...]
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_LEXICON) -> Lexicon:
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as error:
+            raise LexiconError(path, "(file)", f"cannot read: {error}") from error
+        if not isinstance(data, dict):
+            raise LexiconError(path, "(file)", "expected a mapping")
+
+        def patterns(section: str, expected: tuple[str, ...]) -> dict[str, tuple[Pattern, ...]]:
+            body = data.get(section)
+            if not isinstance(body, dict) or set(body) != set(expected):
+                raise LexiconError(path, section, f"must list exactly: {', '.join(expected)}")
+            return {
+                category: tuple(_pattern(path, f"{section}.{category}", entry) for entry in entries)
+                for category, entries in body.items()
+            }
+
+        def phrases(key: str) -> tuple[tuple[str, ...], ...]:
+            values = data.get(key)
+            if not isinstance(values, list) or not values:
+                raise LexiconError(path, key, "must be a non-empty list of phrases")
+            for value in values:
+                # YAML reads a bare no/yes/on/off as true or false: quote them.
+                if not isinstance(value, str):
+                    raise LexiconError(path, key, f"{value!r} is not text (quote it)")
+            return tuple(phrase_tokens(str(v)) for v in values)
+
+        def words(key: str) -> frozenset[str]:
+            return frozenset(token for phrase in phrases(key) for token in phrase)
+
+        return cls(
+            emergencies=patterns("emergencies", EMERGENCY_PRIORITY),
+            conditions=patterns("conditions", CONDITION_CATEGORIES),
+            negations=phrases("negations"),
+            negations_after=phrases("negations_after"),
+            self_words=words("self_words"),
+            close_relatives=words("close_relatives"),
+            others=words("others"),
+            not_conditions=phrases("not_conditions"),
+            asking_for_self=phrases("asking_for_self"),
+            general_message_cues=phrases("general_message_cues"),
+            treatment_words=words("treatment_words"),
+            general_contexts=phrases("general_contexts"),
+        )
+
+
+def _pattern(path: Path, entry: str, raw: Any) -> Pattern:
+    if isinstance(raw, dict) and "all" in raw:
+        nested = [p for group in raw["all"] if isinstance(group, list) for p in group]
+        nested += raw.get("unless") or []
+        if any(not isinstance(p, str) for p in nested):
+            raise LexiconError(path, entry, f"{raw!r} holds a value that is not text (quote it)")
+    if isinstance(raw, str) and raw.strip():
+        return Pattern(groups=((phrase_tokens(raw),),), source=raw)
+    if isinstance(raw, dict) and "all" in raw and set(raw) <= {"all", "unless"}:
+        groups = raw["all"]
+        unless = raw.get("unless", [])
+        if (
+            isinstance(groups, list)
+            and len(groups) >= 2
+            and all(isinstance(g, list) and g for g in groups)
+            and isinstance(unless, list)
+        ):
+            return Pattern(
+                groups=tuple(tuple(phrase_tokens(str(p)) for p in g) for g in groups),
+                source=str(raw["all"]),
+                unless=tuple(phrase_tokens(str(p)) for p in unless),
+            )
+    raise LexiconError(path, entry, f"{raw!r} is neither a phrase nor an `all` of 2+ groups")
+
+
+# --- screening ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A lexicon phrase found in a message, and whether it counts."""
+
+    category: str
+    phrase: str
+    counts: bool
+    why: str
+
+
+@dataclass(frozen=True)
+class Screening:
+    emergency: str | None
+    conditions: tuple[str, ...]
+    mentions: tuple[Mention, ...]
+
+    @property
+    def is_safety_signal(self) -> bool:
+        return bool(self.emergency or self.conditions)
+
+
+def _contains(tokens: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
+    return any(find_phrase(tokens, phrase, fuzzy=False) for phrase in phrases)
+
+
+class SafetyScreen:
+    def __init__(self, lexicon: Lexicon | None = None) -> None:
+        self.lexicon = lexicon or Lexicon.load()
+
+    def screen(self, text: str) -> Screening:
+        parts = clauses(text)
+        whole = [token for part in parts for token in part]
+        for_self = _contains(whole, self.lexicon.asking_for_self)
+        personal = any(
+            t in self.lexicon.self_words or t in self.lexicon.close_relatives for t in whole
+        )
+        general_message = _contains(whole, self.lexicon.general_message_cues)
+        mentions: list[Mention] = []
+        emergencies: set[str] = set()
+        conditions: list[str] = []
+
+        # Emergencies: over the whole message, so evidence may span clauses.
+        message = with_breaks(parts)
+        asks_in_general = not personal and (
+            _contains(whole, self.lexicon.general_contexts)
+            or any(part[0] in QUESTION_STARTS for part in parts)
+        )
+        for category, category_patterns in self.lexicon.emergencies.items():
+            for pattern in category_patterns:
+                for start, end in pattern.spans(message):
+                    counts, why = self._emergency_counts(message, start, end, asks_in_general)
+                    mentions.append(Mention(category, pattern.source, counts, why))
+                    if counts:
+                        emergencies.add(category)
+
+        # Conditions: clause by clause, since whose condition it is and
+        # whether it is denied are local ("no hep C, my wife has afib").
+        for tokens in parts:
+            for category, start, end, source in self._condition_spans(tokens):
+                general = general_message or (not personal and tokens[0] in QUESTION_STARTS)
+                counts, why = self._applies(tokens, start, end, for_self, general)
+                mentions.append(Mention(category, source, counts, why))
+                if counts and category not in conditions:
+                    conditions.append(category)
+
+        emergency = next((c for c in EMERGENCY_PRIORITY if c in emergencies), None)
+        return Screening(emergency, tuple(conditions), tuple(mentions))
+
+    def _condition_spans(self, tokens: list[str]) -> list[tuple[str, int, int, str]]:
+        """Condition matches; a match inside a longer one is dropped ("ocular hypertension")."""
+        excluded = [
+            span for phrase in self.lexicon.not_conditions for span in find_phrase(tokens, phrase)
+        ]
+        found = [
+            (category, start, end, pattern.source)
+            for category, category_patterns in self.lexicon.conditions.items()
+            for pattern in category_patterns
+            for start, end in pattern.spans(tokens)
+        ]
+        return [
+            match
+            for match in found
+            if not any(s <= match[1] and match[2] <= e for s, e in excluded)
+            and not any(
+                other[1] <= match[1]
+                and match[2] <= other[2]
+                and (other[2] - other[1]) > (match[2] - match[1])
+                for other in found
+            )
+        ]
+
+    def _negated(self, tokens: list[str], start: int, end: int) -> bool:
+        window_start = max(0, start - NEGATION_WINDOW)
+        before = tokens[window_start:start]
+        if BREAK in before:
+            before = before[len(before) - before[::-1].index(BREAK) :]
+        # Stop at the nearest person: "I don't know if my PTSD matters" is not a denial.
+        for index in range(len(before) - 1, -1, -1):
+            if before[index] in self.lexicon.self_words | self.lexicon.close_relatives:
+                before = before[index + 1 :]
+                break
+        if _contains(before, self.lexicon.negations):
+            return True
+        return _contains(tokens[end : end + 4], self.lexicon.negations_after)
+
+    def _about_treatment(self, tokens: list[str]) -> bool:
+        """Ketamine's effect on a condition, or its use for it: "I read ketamine treats PTSD"."""
+        return any(t in self.lexicon.treatment_words for t in tokens) and _contains(
+            tokens, self.lexicon.general_contexts
+        )
+
+    def _owner(self, tokens: list[str], start: int) -> tuple[str, int]:
+        """Whose condition it is: 'self', 'relative', 'other' or 'none', and where that word is."""
+        lexicon = self.lexicon
+        for index in range(start - 1, -1, -1):
+            word = tokens[index]
+            if word in lexicon.self_words:
+                return "self", index
+            if word in lexicon.close_relatives:
+                previous = tokens[index - 1] if index else ""
+                if previous in lexicon.others or (
+                    previous == POSSESSIVE and index >= 2 and tokens[index - 2] in lexicon.others
+                ):
+                    return "other", index
+                return "relative", index
+            if word in lexicon.others:
+                return "other", index
+        # "can an alcoholic get ketamine?": a generic person in a question.
+        if start and tokens[start - 1] in ARTICLES and tokens[0] in QUESTION_STARTS:
+            return "other", start - 1
+        return "none", -1
+
+    def _applies(
+        self, tokens: list[str], start: int, end: int, for_self: bool, general_message: bool
+    ) -> tuple[bool, str]:
+        if self._negated(tokens, start, end):
+            return False, "negated"
+        owner, at = self._owner(tokens, start)
+        if owner == "other":
+            return False, "someone else's or a general question"
+        if owner == "relative" and for_self:
+            return False, "a relative's, and the patient asks for themselves"
+        if owner in ("self", "relative"):
+            if self._about_treatment(tokens[at + 1 : start]):
+                return False, "the object of a general statement or question"
+            return True, f"applies ({owner})"
+        if general_message or _contains(tokens, self.lexicon.general_contexts):
+            return False, "a general question"
+        return True, "unclear who it applies to: hand off"
+
+    def _emergency_counts(
+        self, tokens: list[str], start: int, end: int, general: bool
+    ) -> tuple[bool, str]:
+        if self._negated(tokens, start, end):
+            return False, "negated"
+        if general:
+            return False, "a general question"
+        return True, "emergency"
+
+
+@lru_cache(maxsize=1)
+def default_screen() -> SafetyScreen:
+    return SafetyScreen(Lexicon.load(DEFAULT_LEXICON))

@@ -1,0 +1,54 @@
+"""How the model's safety intents and the screen combine."""
+
+from __future__ import annotations
+
+from safety.layers import decide
+from safety.screen import Mention, Screening
+
+NOTHING = Screening(None, (), ())
+
+
+def ranking(*pairs: tuple[str, float]) -> list[dict]:
+    return [{"name": n, "confidence": c} for n, c in pairs]
+
+
+def test_screen_emergency_wins_over_everything() -> None:
+    screening = Screening("crisis", ("psychosis",), ())
+    decision = decide(screening, ranking(("cost", 0.9)))
+    assert (decision.intent, decision.conditions, decision.layer) == (
+        "emergency_crisis",
+        ("psychosis",),
+        "screen",
+    )
+
+
+def test_emergency_outranks_a_disclosure() -> None:
+    screening = Screening(None, ("pregnancy",), ())
+    decision = decide(screening, ranking(("emergency_medical", 0.8)))
+    assert decision.intent == "emergency_medical" and decision.layer == "model"
+
+
+def test_model_catches_what_the_lexicon_cannot_list() -> None:
+    decision = decide(NOTHING, ranking(("emergency_crisis", 0.7), ("goodbye", 0.2)))
+    assert decision.intent == "emergency_crisis"
+
+
+def test_unsure_model_safety_intent_gives_way_to_the_best_topic() -> None:
+    decision = decide(NOTHING, ranking(("disclose_condition", 0.4), ("contraindications", 0.35)))
+    assert decision.intent == "contraindications"
+
+
+def test_screen_clears_a_denied_condition() -> None:
+    cleared = Screening(None, (), (Mention("cardiovascular", "heart problems", False, "negated"),))
+    decision = decide(cleared, ranking(("disclose_condition", 0.9), ("candidates", 0.05)))
+    assert decision.intent == "candidates" and decision.layer == "screen-cleared"
+
+
+def test_screen_disclosure_overrides_a_topic() -> None:
+    screening = Screening(None, ("pregnancy",), ())
+    decision = decide(screening, ranking(("cost", 0.95)))
+    assert decision.intent == "disclose_condition" and decision.conditions == ("pregnancy",)
+
+
+def test_ordinary_question_is_left_alone() -> None:
+    assert decide(NOTHING, ranking(("cost", 0.95))) is None
