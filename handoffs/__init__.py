@@ -1,0 +1,1 @@
+"""Handoffs to clinic staff: the durable store, the staff webhook notifier, the staff command."""

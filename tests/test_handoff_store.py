@@ -1,0 +1,161 @@
+"""The handoff store keeps every request, and staff hear of each one exactly once."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from handoffs.__main__ import main as staff_command
+from handoffs.notifier import WebhookNotifier, backoff
+from handoffs.store import HandoffStore
+
+
+class StaffWebhook:
+    """A real HTTP endpoint on loopback that can be down (503) or up (200)."""
+
+    def __init__(self) -> None:
+        self.up = False
+        self.received: list[dict] = []
+        self.keys: list[str] = []
+        webhook = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if webhook.up:
+                    webhook.received.append(json.loads(body))
+                    webhook.keys.append(self.headers["Idempotency-Key"])
+                self.send_response(200 if webhook.up else 503)
+                self.end_headers()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/handoffs"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def webhook() -> Iterator[StaffWebhook]:
+    hook = StaffWebhook()
+    yield hook
+    hook.server.shutdown()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'data' / 'handoffs.db'}"
+
+
+def create(store: HandoffStore, key: str = "m-1") -> object:
+    return store.create(
+        conversation_id="c-81f2",
+        reason="contraindication",
+        conditions=["psychosis"],
+        trigger_message="I was diagnosed with schizophrenia",
+        trigger_key=key,
+        transcript=[{"speaker": "patient", "text": "I was diagnosed with schizophrenia"}],
+    )
+
+
+def test_request_survives_a_restart(db_url: str) -> None:
+    created = create(HandoffStore(db_url))
+    reopened = HandoffStore(db_url)
+    [kept] = reopened.list()
+    assert kept == created
+    assert kept.id == "h-000001" and kept.conditions == ("psychosis",) and kept.status == "open"
+
+
+def test_database_file_and_folder_are_created_on_first_use(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "folder" / "h.db"
+    HandoffStore(f"sqlite:///{path}")
+    assert path.is_file()
+
+
+def test_same_message_never_makes_two_requests(db_url: str) -> None:
+    store = HandoffStore(db_url)
+    assert create(store, "m-1") == create(store, "m-1")
+    assert len(store.list()) == 1 and store.pending_count() == 1
+
+
+def test_callback_details_are_stored_and_notified(db_url: str) -> None:
+    store = HandoffStore(db_url)
+    handoff = create(store)
+    updated = store.record_callback(
+        handoff.id, "requested", name="Ana", phone="(512) 555-0123", best_time="mornings"
+    )
+    assert (updated.contact_name, updated.contact_phone, updated.callback_time) == (
+        "Ana",
+        "(512) 555-0123",
+        "mornings",
+    )
+    assert store.pending_count() == 2
+
+
+def test_webhook_down_then_up_delivers_each_notification_exactly_once(
+    db_url: str, webhook: StaffWebhook
+) -> None:
+    store = HandoffStore(db_url)
+    notifier = WebhookNotifier(store, webhook.url)
+    handoff = create(store)
+
+    assert notifier.deliver_due() == 0  # webhook down: kept, retried later
+    assert store.pending_count() == 1 and webhook.received == []
+    assert notifier.deliver_due() == 0  # not due yet: backoff, no hammering
+
+    webhook.up = True
+    store.engine.dispose()
+    restarted = WebhookNotifier(HandoffStore(db_url), webhook.url)  # survives a restart too
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE notifications SET next_attempt_at = '2000-01-01 00:00:00.000000'"
+        )
+    assert restarted.deliver_due() == 1
+    assert restarted.deliver_due() == 0  # delivered: never sent again
+    assert len(webhook.received) == 1
+    assert webhook.received[0]["handoff"]["handoff_id"] == handoff.id
+    assert webhook.keys == ["handoff-notification-1"]
+    assert restarted.store.pending_count() == 0
+
+
+def test_notification_has_no_conversation_text(db_url: str, webhook: StaffWebhook) -> None:
+    webhook.up = True
+    store = HandoffStore(db_url)
+    create(store)
+    WebhookNotifier(store, webhook.url).deliver_due()
+    assert "schizophrenia" not in json.dumps(webhook.received)
+
+
+def test_a_leased_notification_is_not_claimed_twice(db_url: str) -> None:
+    store = HandoffStore(db_url)
+    create(store)
+    assert len(store.claim_due()) == 1
+    assert store.claim_due() == []  # another action server finds it leased
+
+
+def test_backoff_grows_and_is_capped() -> None:
+    assert [backoff(n) for n in (1, 2, 3)] == [2, 4, 8]
+    assert backoff(30) == 300
+
+
+def test_staff_command_lists_shows_and_resolves(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("HANDOFF_DB_URL", db_url)
+    handoff = create(HandoffStore(db_url))
+    assert staff_command(["list"]) == 0
+    assert handoff.id in capsys.readouterr().out
+    assert staff_command(["show", handoff.id]) == 0
+    shown = capsys.readouterr().out
+    assert "patient: I was diagnosed with schizophrenia" in shown and "psychosis" in shown
+    assert staff_command(["resolve", handoff.id]) == 0
+    capsys.readouterr()
+    assert staff_command(["list"]) == 0
+    assert "No open handoff requests" in capsys.readouterr().out
+    assert staff_command(["show", "h-999999"]) == 2
