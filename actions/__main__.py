@@ -11,6 +11,8 @@ import os
 import sys
 
 from actions.content_store import ContentError, default_store
+from actions.handoff import handoff_store
+from handoffs.notifier import NotifierThread, notifier_from_env
 
 
 def main() -> int:
@@ -21,6 +23,8 @@ def main() -> int:
         print(f"Content error, action server not started: {error}", file=sys.stderr)
         return 1
     logging.getLogger(__name__).info("Content OK: %d answers", len(content.answers))
+    # Staff notifications are delivered in the background, retried until the webhook answers.
+    NotifierThread(notifier_from_env(handoff_store())).start()
 
     # The action server only talks to the Rasa server: keep it off public interfaces.
     os.environ.setdefault("SANIC_HOST", os.environ.get("ACTION_SERVER_HOST", "127.0.0.1"))

@@ -11,6 +11,21 @@ from actions import contract
 from actions.clarify import clarify_options
 from actions.content_store import default_store
 
+# After a contraindication handoff, these answers first remind the patient
+# that a clinician reviews their case before anything is booked.
+ELIGIBILITY_TOPICS = {
+    "is_it_right_for_me",
+    "candidates",
+    "contraindications",
+    "booking",
+    "cost",
+    "insurance",
+    "preparation",
+    "number_of_sessions",
+    "session_length",
+    "dosing",
+}
+
 
 def utter_fallback(dispatcher: CollectingDispatcher) -> None:
     """What the assistant can help with and how to reach the clinic."""
@@ -28,11 +43,13 @@ class ActionAnswerTopic(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         content = default_store().content
-        topic = tracker.get_intent_of_latest_message(skip_fallback_intent=False)
+        topic = contract.latest_intent(tracker.latest_message)
         if topic not in content.answers:
             utter_fallback(dispatcher)
             return []
         answer = content.render(topic)
+        if topic in ELIGIBILITY_TOPICS and tracker.get_slot("contraindication_handoff"):
+            dispatcher.utter_message(text=content.reply("handoff_reminder"))
         for message in answer.messages:
             dispatcher.utter_message(text=message)
         dispatcher.utter_message(json_message=contract.answer_item(answer))

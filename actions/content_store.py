@@ -33,7 +33,22 @@ logger = logging.getLogger(__name__)
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 
 ANSWER_KEYS = {"topic", "title", "reviewed", "sources", "clinic", "messages"}
-REPLY_KEYS = {"intro", "clarify", "fallback"}
+REPLY_KEYS = {
+    "intro",
+    "clarify",
+    "fallback",
+    "handoff_created",
+    "callback_offer",
+    "callback_saved",
+    "callback_declined",
+    "ask_callback_name",
+    "ask_callback_contact",
+    "ask_callback_time",
+    "invalid_name",
+    "invalid_contact",
+    "invalid_time",
+    "handoff_reminder",
+}
 CLINIC_KEYS = {"clinic_name", "phone", "booking_url", "hours", "insurers", "prices"}
 MAX_MESSAGES = 4
 MAX_ANSWER_WORDS = 120

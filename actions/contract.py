@@ -10,6 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from actions.content_store import RenderedAnswer
+from handoffs.store import Handoff
+
+
+def latest_intent(latest_message: dict[str, Any]) -> str | None:
+    """The intent the dialogue acted on (rasa-sdk's helper needs an intent ranking)."""
+    return (latest_message.get("intent") or {}).get("name")
 
 
 def answer_item(answer: RenderedAnswer) -> dict[str, Any]:
@@ -27,3 +33,14 @@ def clarify_item(options: list[str]) -> dict[str, Any]:
 
 def fallback_item() -> dict[str, Any]:
     return {"kind": "fallback"}
+
+
+def handoff_item(handoff: Handoff) -> dict[str, Any]:
+    item: dict[str, Any] = {"kind": "handoff", "reason": handoff.reason, "handoff_id": handoff.id}
+    if handoff.reason == "contraindication":
+        item["conditions"] = list(handoff.conditions)
+    return item
+
+
+def ask_item(slot: str) -> dict[str, Any]:
+    return {"kind": "ask", "slot": slot}

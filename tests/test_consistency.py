@@ -11,10 +11,20 @@ from tests.conftest import PROJECT_ROOT, TEST_DATA, nlu_examples, read_yaml
 DOMAIN = read_yaml(PROJECT_ROOT / "domain.yml")
 RULES = read_yaml(PROJECT_ROOT / "data" / "rules.yml")["rules"]
 STORIES = read_yaml(PROJECT_ROOT / "data" / "stories.yml")["stories"]
-TRAINING = nlu_examples(PROJECT_ROOT / "data" / "nlu.yml")
+TRAINING = nlu_examples(PROJECT_ROOT / "data" / "nlu.yml") + nlu_examples(
+    PROJECT_ROOT / "data" / "nlu_safety.yml"
+)
 HOLDOUT = nlu_examples(TEST_DATA / "nlu_holdout.yml")
 TEST_STORIES = read_yaml(PROJECT_ROOT / "tests" / "test_stories.yml")["stories"]
 CONVERSATION_INTENTS = {"greet", "goodbye", "thank", "bot_challenge", "out_of_scope"}
+SAFETY_INTENTS = {
+    "request_human",
+    "disclose_condition",
+    "emergency_crisis",
+    "emergency_medical",
+    "emergency_red_flag",
+}
+FORM_INTENTS = {"affirm", "deny", "stop"}
 MIN_TRAINING_EXAMPLES = 30
 MIN_HOLDOUT_EXAMPLES = 4
 
@@ -52,7 +62,10 @@ def test_answers_cite_the_sources_the_catalogue_names(
 def test_domain_intents_are_the_topics_plus_conversation_turns(
     topics_catalogue: list[dict],
 ) -> None:
-    assert set(DOMAIN["intents"]) == topic_ids(topics_catalogue) | CONVERSATION_INTENTS
+    assert (
+        set(DOMAIN["intents"])
+        == topic_ids(topics_catalogue) | CONVERSATION_INTENTS | SAFETY_INTENTS | FORM_INTENTS
+    )
 
 
 def test_every_intent_has_varied_training_examples() -> None:
@@ -73,12 +86,12 @@ def test_each_topic_has_exactly_one_rule_answering_it(topics_catalogue: list[dic
 
 def test_every_conversation_turn_has_a_rule() -> None:
     ruled = {step["intent"] for rule in RULES for step in rule["steps"] if "intent" in step}
-    assert CONVERSATION_INTENTS | {"nlu_fallback"} <= ruled
+    assert CONVERSATION_INTENTS | SAFETY_INTENTS | {"nlu_fallback"} <= ruled
 
 
 def test_stories_only_use_known_intents_and_actions() -> None:
     responses = set(DOMAIN["responses"])
-    actions = set(DOMAIN["actions"])
+    actions = set(DOMAIN["actions"]) | set(DOMAIN["forms"]) | {"action_deactivate_loop"}
     for story in STORIES + TEST_STORIES:
         for step in story["steps"]:
             if "intent" in step:
@@ -91,7 +104,8 @@ def test_every_topic_and_turn_has_an_end_to_end_story(topics_catalogue: list[dic
     tested = {
         step["intent"] for story in TEST_STORIES for step in story["steps"] if "intent" in step
     }
-    assert topic_ids(topics_catalogue) | CONVERSATION_INTENTS | {"nlu_fallback"} <= tested
+    expected = topic_ids(topics_catalogue) | CONVERSATION_INTENTS | SAFETY_INTENTS | FORM_INTENTS
+    assert expected | {"nlu_fallback"} <= tested
 
 
 def test_holdout_covers_every_topic_and_out_of_scope(topics_catalogue: list[dict]) -> None:

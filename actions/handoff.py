@@ -1,0 +1,194 @@
+"""Actions that hand a conversation to clinic staff and collect a callback."""
+
+from __future__ import annotations
+
+import abc
+import datetime as dt
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import contract
+from actions.contact_details import clean_name, parse_contact
+from actions.content_store import default_store
+from handoffs.store import HandoffStore
+
+CALLBACK_SLOTS = ("callback_name", "callback_contact", "callback_time")
+MAX_TIME_LENGTH = 120
+_store: HandoffStore | None = None
+
+
+def handoff_store() -> HandoffStore:
+    """The process-wide handoff store (HANDOFF_DB_URL, default var/data/handoffs.db)."""
+    global _store
+    if _store is None:
+        _store = HandoffStore()
+    return _store
+
+
+def transcript(tracker: Tracker) -> list[dict[str, Any]]:
+    """The conversation so far, for staff: who said what, and when."""
+    turns = []
+    for event in tracker.events:
+        speaker = {"user": "patient", "bot": "assistant"}.get(event.get("event"))
+        if speaker and event.get("text"):
+            stamp = event.get("timestamp")
+            time = (
+                dt.datetime.utcfromtimestamp(stamp).isoformat(timespec="seconds") if stamp else ""
+            )
+            turns.append({"speaker": speaker, "text": event["text"], "time": time})
+    return turns
+
+
+def disclosed_conditions(tracker: Tracker) -> list[str]:
+    entities = tracker.latest_message.get("entities") or []
+    found = [e["value"] for e in entities if e.get("entity") == "condition"]
+    return list(dict.fromkeys(found))
+
+
+class ActionCreateHandoff(Action):
+    """Stores a handoff request (staff are notified), tells the patient, offers a callback."""
+
+    def name(self) -> str:
+        return "action_create_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        content = default_store().content
+        intent = contract.latest_intent(tracker.latest_message)
+        reason = "user_request" if intent == "request_human" else "contraindication"
+        latest = tracker.latest_message
+        handoff = handoff_store().create(
+            conversation_id=tracker.sender_id,
+            reason=reason,
+            conditions=disclosed_conditions(tracker) if reason == "contraindication" else [],
+            trigger_message=latest.get("text") or "",
+            trigger_key=latest.get("message_id") or str(len(tracker.events)),
+            transcript=transcript(tracker),
+        )
+        dispatcher.utter_message(text=content.reply("handoff_created"))
+        dispatcher.utter_message(json_message=contract.handoff_item(handoff))
+        dispatcher.utter_message(
+            text=content.reply("callback_offer"),
+            buttons=[
+                {"title": "Yes, please contact me", "payload": "/affirm"},
+                {"title": "No, thanks", "payload": "/deny"},
+            ],
+        )
+        events: list[EventType] = [
+            SlotSet("handoff_id", handoff.id),
+            SlotSet("handoff_reason", handoff.reason),
+        ]
+        if reason == "contraindication":
+            events.append(SlotSet("contraindication_handoff", True))
+        return events
+
+
+class AskCallbackDetail(Action, abc.ABC):
+    """Asks for one callback detail; the form calls `action_ask_<slot>`."""
+
+    @property
+    @abc.abstractmethod
+    def slot(self) -> str:
+        """The form slot this action asks for."""
+
+    def name(self) -> str:
+        return f"action_ask_{self.slot}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        dispatcher.utter_message(text=default_store().content.reply(f"ask_{self.slot}"))
+        dispatcher.utter_message(json_message=contract.ask_item(self.slot))
+        return []
+
+
+class AskCallbackName(AskCallbackDetail):
+    slot = "callback_name"
+
+
+class AskCallbackContact(AskCallbackDetail):
+    slot = "callback_contact"
+
+
+class AskCallbackTime(AskCallbackDetail):
+    slot = "callback_time"
+
+
+class ValidateCallbackForm(FormValidationAction):
+    """Checks each callback detail and asks again, clearly, when one is not usable."""
+
+    def name(self) -> str:
+        return "validate_callback_form"
+
+    def validate_callback_name(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        name = clean_name(str(value or ""))
+        if name is None:
+            dispatcher.utter_message(text=default_store().content.reply("invalid_name"))
+        return {"callback_name": name}
+
+    def validate_callback_contact(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        contact = parse_contact(str(value or ""))
+        if contact is None:
+            dispatcher.utter_message(text=default_store().content.reply("invalid_contact"))
+            return {"callback_contact": None}
+        return {"callback_contact": str(contact)}
+
+    def validate_callback_time(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> dict[str, Any]:
+        text = " ".join(str(value or "").split())
+        if not text or len(text) > MAX_TIME_LENGTH:
+            dispatcher.utter_message(text=default_store().content.reply("invalid_time"))
+            return {"callback_time": None}
+        return {"callback_time": text}
+
+
+class ActionSaveCallback(Action):
+    """Adds the callback details to the handoff request (staff are notified again)."""
+
+    def name(self) -> str:
+        return "action_save_callback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        contact = parse_contact(tracker.get_slot("callback_contact") or "")
+        handoff = handoff_store().record_callback(
+            tracker.get_slot("handoff_id"),
+            "requested",
+            name=tracker.get_slot("callback_name"),
+            phone=contact.phone if contact else None,
+            email=contact.email if contact else None,
+            best_time=tracker.get_slot("callback_time"),
+            transcript=transcript(tracker),
+        )
+        dispatcher.utter_message(text=default_store().content.reply("callback_saved"))
+        dispatcher.utter_message(json_message=contract.handoff_item(handoff))
+        # The details now live in the handoff store only; keep them out of the tracker.
+        return [SlotSet(slot, None) for slot in CALLBACK_SLOTS]
+
+
+class ActionDeclineCallback(Action):
+    """The patient does not want a callback: the request stays open for staff."""
+
+    def name(self) -> str:
+        return "action_decline_callback"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> list[EventType]:
+        handoff = handoff_store().record_callback(
+            tracker.get_slot("handoff_id"), "declined", transcript=transcript(tracker)
+        )
+        dispatcher.utter_message(text=default_store().content.reply("callback_declined"))
+        dispatcher.utter_message(json_message=contract.handoff_item(handoff))
+        return []
