@@ -16,12 +16,13 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install run shell train validate lint format test e2e lock clean
+.PHONY: help install run shell handoffs train validate lint format test e2e lock clean
 
 help:
 	@echo "make run    - set up, train if data changed, start the assistant (Ctrl-C stops it)"
 	@echo "make test   - set up and run every check"
 	@echo "make shell  - talk to the assistant in the terminal (staff)"
+	@echo "make handoffs ARGS='list | show h-000001 | resolve h-000001' - staff: handoff requests"
 	@echo "make train | validate | lint | format | e2e | lock | clean"
 
 $(BIN)/python:
@@ -48,9 +49,14 @@ run: $(MODEL)
 	$(BIN)/python -m scripts.run_assistant
 
 shell: $(MODEL)
-	@$(BIN)/python -m actions > var/action-server-shell.log 2>&1 & pid=$$!; \
+	@mkdir -p var/log
+	@$(BIN)/python -m actions > var/log/action-server-shell.log 2>&1 & pid=$$!; \
 	trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml
+
+ARGS ?= list
+handoffs: install
+	$(BIN)/python -m handoffs $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .

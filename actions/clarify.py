@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 # A topic needs at least this NLU confidence to be offered as a choice.
-MIN_OPTION_CONFIDENCE = 0.12
+MIN_OPTION_CONFIDENCE = 0.2
 MAX_OPTIONS = 3
 # Intents that say "not a topic question": when one of them ranks above every
 # topic, offering topics would only confuse the patient.

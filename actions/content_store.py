@@ -35,6 +35,7 @@ DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 ANSWER_KEYS = {"topic", "title", "reviewed", "sources", "clinic", "messages"}
 REPLY_KEYS = {
     "intro",
+    "unavailable",
     "clarify",
     "fallback",
     "handoff_created",

@@ -24,6 +24,7 @@ from safety.screen import SafetyScreen as Screen
 logger = logging.getLogger(__name__)
 
 ENTITY = "condition"
+OTHERS_WEIGHT = 0.5
 EXTRACTOR = "SafetyScreen"
 
 
@@ -77,6 +78,13 @@ class SafetyScreen(GraphComponent):
         others = [r for r in ranking if r.get("name") != decision.intent]
         if decision.layer == "screen-cleared":
             others = [r for r in others if r.get("name") not in SAFETY_INTENTS]
+        else:
+            # A safety decision stands: the model's other guesses must not look
+            # close to it, or the FallbackClassifier would call it ambiguous.
+            others = [
+                {**r, "confidence": float(r.get("confidence") or 0.0) * OTHERS_WEIGHT}
+                for r in others
+            ]
         message.set(
             "intent",
             {"name": decision.intent, "confidence": decision.confidence},

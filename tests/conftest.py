@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from actions.content_store import DEFAULT_CONTENT_DIR, Content
+from tests.staff_webhook import StaffWebhook
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # shared/ stands beside the repository (the product's contract files).
@@ -66,14 +67,34 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def staff_webhook() -> Iterator[StaffWebhook]:
+    hook = StaffWebhook()
+    hook.up = True
+    yield hook
+    hook.server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def handoff_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('data') / 'handoffs.db'}"
+
+
+@pytest.fixture(scope="session")
+def assistant(
+    tmp_path_factory: pytest.TempPathFactory, staff_webhook: StaffWebhook, handoff_db_url: str
+) -> Iterator[str]:
     """The real action server and Rasa server; yields the REST webhook URL."""
     from scripts.assistant_processes import DEFAULT_MODEL, action_server, rasa_server
 
     assert DEFAULT_MODEL.is_file(), "no trained model: run `make train` first"
     logs = tmp_path_factory.mktemp("logs")
     action_port, rasa_port = free_port(), free_port()
-    actions = action_server(action_port, log_path=logs / "actions.log")
+    actions = action_server(
+        action_port,
+        log_path=logs / "actions.log",
+        HANDOFF_DB_URL=handoff_db_url,
+        HANDOFF_WEBHOOK_URL=staff_webhook.url,
+    )
     rasa = rasa_server(rasa_port, action_port, log_path=logs / "rasa.log")
     actions.start()
     rasa.start()
@@ -84,3 +105,18 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         rasa.stop()
         actions.stop()
+
+
+@pytest.fixture(scope="session")
+def assistant_without_actions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real Rasa server with its action server down; yields the REST webhook URL."""
+    from scripts.assistant_processes import rasa_server
+
+    logs = tmp_path_factory.mktemp("logs-no-actions")
+    rasa = rasa_server(free_port(), free_port(), log_path=logs / "rasa.log")
+    rasa.start()
+    try:
+        rasa.wait_ready(timeout=180)
+        yield rasa.health_url.rstrip("/") + "/webhooks/rest/webhook"
+    finally:
+        rasa.stop()

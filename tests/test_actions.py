@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.answers import ActionAnswerTopic, ActionClarify, ActionFallback
 from actions.content_store import Content
-from actions.session import ActionSessionStart
 
 DOMAIN: dict[str, Any] = {"session_config": {"carry_over_slots_to_new_session": True}}
 
@@ -95,18 +93,3 @@ async def test_fallback_says_what_it_can_do_and_how_to_reach_the_clinic(content:
     text = messages[0]["text"]
     assert "ketamine" in text and content.clinic.phone in text
     assert customs(messages) == [{"kind": "fallback"}]
-
-
-@pytest.mark.parametrize("carry_over", [True, False])
-async def test_session_start_introduces_the_assistant_with_disclaimer(carry_over: bool) -> None:
-    domain = {"session_config": {"carry_over_slots_to_new_session": carry_over}}
-    tracker = tracker_for("hi", "greet")
-    tracker.slots = {"handoff_id": "h-1"}
-    dispatcher = CollectingDispatcher()
-    events = await ActionSessionStart().run(dispatcher, tracker, domain)
-    [intro] = dispatcher.messages
-    assert "not medical advice" in intro["text"] and "911" in intro["text"]
-    assert events[0]["event"] == "session_started"
-    assert (events[-1]["event"], events[-1]["name"]) == ("action", "action_listen")
-    carried = [e for e in events if e["event"] == "slot"]
-    assert bool(carried) == carry_over

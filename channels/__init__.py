@@ -1,0 +1,1 @@
+"""Input channels: the REST channel clinics and the web page talk to."""
