@@ -49,7 +49,7 @@ run: $(MODEL)
 	$(BIN)/python -m scripts.run_assistant
 
 shell: $(MODEL)
-	@mkdir -p var/log
+	@mkdir -p var/log var/data
 	@$(BIN)/python -m actions > var/log/action-server-shell.log 2>&1 & pid=$$!; \
 	trap "kill $$pid 2>/dev/null" EXIT INT TERM; \
 	$(BIN)/rasa shell --model $(MODEL) --endpoints endpoints.yml

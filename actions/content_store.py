@@ -39,6 +39,7 @@ REPLY_KEYS = {
     "clarify",
     "fallback",
     "handoff_created",
+    "handoff_spooled",
     "callback_offer",
     "callback_saved",
     "callback_declined",

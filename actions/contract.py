@@ -42,5 +42,17 @@ def handoff_item(handoff: Handoff) -> dict[str, Any]:
     return item
 
 
+def spooled_handoff_item(request: dict[str, Any], provisional_id: str) -> dict[str, Any]:
+    """A handoff recorded in the local spool while the database is down."""
+    item: dict[str, Any] = {
+        "kind": "handoff",
+        "reason": request["reason"],
+        "handoff_id": provisional_id,
+    }
+    if request["reason"] == "contraindication":
+        item["conditions"] = list(request["conditions"])
+    return item
+
+
 def ask_item(slot: str) -> dict[str, Any]:
     return {"kind": "ask", "slot": slot}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import abc
-import datetime as dt
+import logging
 from typing import Any
 
 from rasa_sdk import Action, FormValidationAction, Tracker
@@ -14,7 +14,10 @@ from rasa_sdk.types import DomainDict
 from actions import contract
 from actions.contact_details import clean_name, parse_contact
 from actions.content_store import default_store
+from handoffs import from_conversation, spool
 from handoffs.store import HandoffStore
+
+logger = logging.getLogger(__name__)
 
 CALLBACK_SLOTS = ("callback_name", "callback_contact", "callback_time")
 MAX_TIME_LENGTH = 120
@@ -30,23 +33,27 @@ def handoff_store() -> HandoffStore:
 
 
 def transcript(tracker: Tracker) -> list[dict[str, Any]]:
-    """The conversation so far, for staff: who said what, and when."""
-    turns = []
-    for event in tracker.events:
-        speaker = {"user": "patient", "bot": "assistant"}.get(event.get("event"))
-        if speaker and event.get("text"):
-            stamp = event.get("timestamp")
-            time = (
-                dt.datetime.utcfromtimestamp(stamp).isoformat(timespec="seconds") if stamp else ""
-            )
-            turns.append({"speaker": speaker, "text": event["text"], "time": time})
-    return turns
+    return from_conversation.transcript(tracker.events)
 
 
-def disclosed_conditions(tracker: Tracker) -> list[str]:
-    entities = tracker.latest_message.get("entities") or []
-    found = [e["value"] for e in entities if e.get("entity") == "condition"]
-    return list(dict.fromkeys(found))
+def record_callback(tracker: Tracker, status: str, **details: Any) -> dict[str, Any]:
+    """Stores the patient's callback answer; spools it if the database cannot take it."""
+    handoff_id = tracker.get_slot("handoff_id")
+    try:
+        handoff = handoff_store().record_callback(
+            handoff_id, status, transcript=transcript(tracker), **details
+        )
+        return contract.handoff_item(handoff)
+    except Exception as error:  # database down, or the request itself was spooled
+        logger.error("Callback not stored (%s); spooling", type(error).__name__)
+    request = from_conversation.request_from(
+        tracker.sender_id,
+        {**tracker.latest_message, "intent": {"name": "request_human"}},
+        tracker.events,
+    )
+    request["reason"] = tracker.get_slot("handoff_reason") or "user_request"
+    request["callback"] = {"status": status, **details, "original_id": handoff_id}
+    return contract.spooled_handoff_item(request, spool.spool(request))
 
 
 class ActionCreateHandoff(Action):
@@ -59,17 +66,26 @@ class ActionCreateHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         content = default_store().content
-        intent = contract.latest_intent(tracker.latest_message)
-        reason = "user_request" if intent == "request_human" else "contraindication"
-        latest = tracker.latest_message
-        handoff = handoff_store().create(
-            conversation_id=tracker.sender_id,
-            reason=reason,
-            conditions=disclosed_conditions(tracker) if reason == "contraindication" else [],
-            trigger_message=latest.get("text") or "",
-            trigger_key=latest.get("message_id") or str(len(tracker.events)),
-            transcript=transcript(tracker),
+        request = from_conversation.request_from(
+            tracker.sender_id, tracker.latest_message, tracker.events
         )
+        if request is None:  # triggered without a disclosure or request: treat as a request
+            request = from_conversation.request_from(
+                tracker.sender_id,
+                {**tracker.latest_message, "intent": {"name": "request_human"}},
+                tracker.events,
+            )
+        try:
+            handoff = handoff_store().create(**request)
+        except Exception as error:  # the database is down: the request must not be lost
+            logger.error("Handoff database unavailable (%s); spooling", type(error).__name__)
+            provisional = spool.spool(request)
+            dispatcher.utter_message(text=content.reply("handoff_spooled"))
+            dispatcher.utter_message(
+                json_message=contract.spooled_handoff_item(request, provisional)
+            )
+            return [SlotSet("handoff_reason", request["reason"])]
+
         dispatcher.utter_message(text=content.reply("handoff_created"))
         dispatcher.utter_message(json_message=contract.handoff_item(handoff))
         dispatcher.utter_message(
@@ -83,7 +99,7 @@ class ActionCreateHandoff(Action):
             SlotSet("handoff_id", handoff.id),
             SlotSet("handoff_reason", handoff.reason),
         ]
-        if reason == "contraindication":
+        if handoff.reason == "contraindication":
             events.append(SlotSet("contraindication_handoff", True))
         return events
 
@@ -162,17 +178,16 @@ class ActionSaveCallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         contact = parse_contact(tracker.get_slot("callback_contact") or "")
-        handoff = handoff_store().record_callback(
-            tracker.get_slot("handoff_id"),
+        item = record_callback(
+            tracker,
             "requested",
             name=tracker.get_slot("callback_name"),
             phone=contact.phone if contact else None,
             email=contact.email if contact else None,
             best_time=tracker.get_slot("callback_time"),
-            transcript=transcript(tracker),
         )
         dispatcher.utter_message(text=default_store().content.reply("callback_saved"))
-        dispatcher.utter_message(json_message=contract.handoff_item(handoff))
+        dispatcher.utter_message(json_message=item)
         # The details now live in the handoff store only; keep them out of the tracker.
         return [SlotSet(slot, None) for slot in CALLBACK_SLOTS]
 
@@ -186,9 +201,7 @@ class ActionDeclineCallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        handoff = handoff_store().record_callback(
-            tracker.get_slot("handoff_id"), "declined", transcript=transcript(tracker)
-        )
+        item = record_callback(tracker, "declined")
         dispatcher.utter_message(text=default_store().content.reply("callback_declined"))
-        dispatcher.utter_message(json_message=contract.handoff_item(handoff))
+        dispatcher.utter_message(json_message=item)
         return []

@@ -10,18 +10,22 @@ Rasa's own REST channel plus the guarantees of shared/api-contract.md:
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
 import re
 import unicodedata
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.content_store import ContentStore, default_store
+from handoffs import from_conversation, spool
 
 logger = logging.getLogger(__name__)
 
@@ -29,6 +33,10 @@ logger = logging.getLogger(__name__)
 # the limit keeps one request from tying up the NLU pipeline.
 MAX_MESSAGE_CHARS = 2000
 MAX_SENDER_CHARS = 128
+# A patient waits at most this long. Rasa gives a custom action five minutes;
+# past the deadline the patient gets what is ready plus how to reach the
+# clinic, while the message is still processed and saved in the background.
+REPLY_DEADLINE_SECONDS = float(os.environ.get("REPLY_DEADLINE_SECONDS", "8"))
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -60,8 +68,85 @@ def parse_request(body: Any) -> tuple[str, str, dict[str, Any] | None]:
     return sender.strip(), message, metadata
 
 
-def has_custom_item(messages: list[dict[str, Any]]) -> bool:
-    return any(isinstance(m.get("custom"), dict) and m["custom"].get("kind") for m in messages)
+def custom_kinds(messages: list[dict[str, Any]]) -> set[str]:
+    return {
+        m["custom"]["kind"]
+        for m in messages
+        if isinstance(m.get("custom"), dict) and m["custom"].get("kind")
+    }
+
+
+def _log_late_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("A late reply failed (%s)", type(task.exception()).__name__)
+
+
+# The replies data/rules.yml gives each emergency (tests/test_consistency.py
+# proves they match), for when the dialogue cannot run in time.
+EMERGENCY_RESPONSES = {
+    "emergency_crisis": ("utter_emergency_crisis", "utter_emergency_crisis_more"),
+    "emergency_medical": ("utter_emergency_medical", "utter_emergency_no_wait"),
+    "emergency_red_flag": ("utter_emergency_red_flag", "utter_emergency_no_wait"),
+}
+
+
+async def emergency_reply(agent: Any, sender: str, intent: str) -> list[dict[str, Any]]:
+    """The emergency instructions, straight from the domain: they wait for nothing."""
+    tracker = DialogueStateTracker(sender, agent.domain.slots)
+    messages: list[dict[str, Any]] = []
+    for name in EMERGENCY_RESPONSES[intent]:
+        generated = await agent.nlg.generate(name, tracker, "rest") or {}
+        if generated.get("text"):
+            messages.append({"recipient_id": sender, "text": generated["text"]})
+        if generated.get("custom"):
+            messages.append({"recipient_id": sender, "custom": generated["custom"]})
+    return messages
+
+
+async def spool_missing_handoff(
+    agent: Any, message: UserMessage, parse: dict[str, Any], store: ContentStore
+) -> list[dict[str, Any]]:
+    """Records a handoff the action server could not, so none is ever lost.
+
+    The request keeps the message's id, so if the action server does store it
+    later (it was only slow), replaying the spool finds it and adds nothing.
+    """
+    latest = {**parse, "text": message.text, "message_id": message.message_id}
+    tracker = await agent.tracker_store.retrieve(message.sender_id)
+    events = [event.as_dict() for event in tracker.events] if tracker else []
+    if not any(e.get("message_id") == message.message_id for e in events):
+        events.append({"event": "user", "text": message.text})
+    request = from_conversation.request_from(message.sender_id, latest, events)
+    if request is None:
+        return []
+    provisional = spool.spool(request)
+    item: dict[str, Any] = {
+        "kind": "handoff",
+        "reason": request["reason"],
+        "handoff_id": provisional,
+    }
+    if request["reason"] == "contraindication":
+        item["conditions"] = request["conditions"]
+    return [
+        {"recipient_id": message.sender_id, "text": store.content.reply("handoff_spooled")},
+        {"recipient_id": message.sender_id, "custom": item},
+    ]
+
+
+async def recover(
+    agent: Any, message: UserMessage, messages: list[dict[str, Any]], store: ContentStore
+) -> list[dict[str, Any]]:
+    """A part failed or was too slow: emergency instructions first, and no handoff lost."""
+    kinds = custom_kinds(messages)
+    if "emergency" in kinds:
+        return messages
+    parse = await agent.parse_message(message.text)  # NLU needs no conversation lock
+    intent = (parse.get("intent") or {}).get("name")
+    if intent in EMERGENCY_RESPONSES:
+        return await emergency_reply(agent, message.sender_id, intent) + messages
+    if "handoff" not in kinds:
+        messages = messages + await spool_missing_handoff(agent, message, parse, store)
+    return messages
 
 
 def unavailable_reply(sender: str, store: ContentStore) -> list[dict[str, Any]]:
@@ -97,24 +182,35 @@ class ClinicRestInput(InputChannel):
                 return response.json({"error": str(error)}, status=error.status)
 
             store = default_store()
-            tracker_store = request.app.ctx.agent.tracker_store
-            is_new = not await tracker_store.exists(sender)
-            collector = CollectingOutputChannel()
+            agent = request.app.ctx.agent
             try:
-                await on_new_message(
-                    UserMessage(
-                        text, collector, sender, input_channel=self.name(), metadata=metadata
-                    )
+                is_new = not await agent.tracker_store.exists(sender)
+            except Exception as error:  # a tracker store outage must not cost the reply
+                logger.error("Tracker store unavailable (%s)", type(error).__name__)
+                is_new = False
+            collector = CollectingOutputChannel()
+            message = UserMessage(
+                text, collector, sender, input_channel=self.name(), metadata=metadata
+            )
+            handling = asyncio.ensure_future(on_new_message(message))
+            done, _ = await asyncio.wait({handling}, timeout=REPLY_DEADLINE_SECONDS)
+            if handling not in done:
+                logger.warning(
+                    "Reply not ready after %.0f s; answering now", REPLY_DEADLINE_SECONDS
                 )
-            except Exception as error:  # the patient must still get a reply
-                logger.error(
-                    "Handling a message failed (%s); sent the unavailable reply",
-                    type(error).__name__,
-                )
-                return response.json(unavailable_reply(sender, store))
+                handling.add_done_callback(_log_late_failure)
+            elif handling.exception() is not None:
+                logger.error("Handling a message failed (%s)", type(handling.exception()).__name__)
 
             messages = list(collector.messages)
-            if not has_custom_item(messages):
+            # Only when a part failed (no machine-readable item, or too slow)
+            # can an emergency reply or a handoff be missing.
+            if not custom_kinds(messages) or handling not in done:
+                try:
+                    messages = await recover(agent, message, messages, store)
+                except Exception as error:  # e.g. the tracker store is down too
+                    logger.error("Recovery after a failed part failed (%s)", type(error).__name__)
+            if not custom_kinds(messages):
                 logger.warning("A reply had no custom item (is the action server up?)")
                 messages += unavailable_reply(sender, store)
             if is_new:

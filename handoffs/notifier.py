@@ -16,6 +16,7 @@ import threading
 
 import requests
 
+from handoffs import spool
 from handoffs.store import HandoffStore
 
 logger = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ class WebhookNotifier:
 
 
 class NotifierThread(threading.Thread):
-    """Runs the notifier in the background of the action server."""
+    """In the background of the action server: replays spooled requests, delivers notifications."""
 
     def __init__(self, notifier: WebhookNotifier, interval: float = 1.0) -> None:
         super().__init__(name="handoff-notifier", daemon=True)
@@ -81,6 +82,7 @@ class NotifierThread(threading.Thread):
     def run(self) -> None:
         while not self.stopped.wait(self.interval):
             try:
+                spool.replay(self.notifier.store)
                 self.notifier.deliver_due()
             except Exception:  # the loop must outlive a database hiccup
                 logger.exception("Handoff notifier pass failed; will try again")

@@ -167,11 +167,16 @@ class HandoffStore:
                 Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
             engine = create_engine(url, future=True, pool_pre_ping=True)
         self.engine = engine
-        Base.metadata.create_all(self.engine)
         self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
+        self._schema_ready = False
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
+        # Tables are created on first use, not at start-up: an action server
+        # must start (and spool requests) while the database is unreachable.
+        if not self._schema_ready:
+            Base.metadata.create_all(self.engine)
+            self._schema_ready = True
         with self._sessions.begin() as session:
             yield session
 

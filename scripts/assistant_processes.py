@@ -13,9 +13,12 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -30,14 +33,46 @@ def assistant_env(**overrides: str) -> dict[str, str]:
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     env.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
     env.setdefault("PYTHONWARNINGS", "ignore")
+    env.setdefault("PYTHONUNBUFFERED", "1")
     env.update(overrides)
     return env
 
 
-def write_endpoints(action_port: int, directory: Path) -> Path:
-    """An endpoints file pointing the Rasa server at an action server port."""
+DEFAULT_TRACKER_DB = PROJECT_ROOT / "var" / "data" / "trackers.db"
+
+
+def tracker_store_config(url: str | None = None, sqlite_path: Path | None = None) -> dict:
+    """Rasa's SQL tracker store: `TRACKER_STORE_URL` (e.g. PostgreSQL) or a SQLite file."""
+    url = url or os.environ.get("TRACKER_STORE_URL")
+    if not url:
+        path = sqlite_path or Path(os.environ.get("TRACKER_DB", DEFAULT_TRACKER_DB))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return {"type": "SQL", "dialect": "sqlite", "db": str(path)}
+    parts = urllib.parse.urlsplit(url)
+    config = {
+        "type": "SQL",
+        "dialect": parts.scheme,
+        "host": parts.hostname,
+        "db": parts.path.lstrip("/"),
+    }
+    if parts.port:
+        config["port"] = parts.port
+    if parts.username:
+        config["username"] = urllib.parse.unquote(parts.username)
+    if parts.password:
+        config["password"] = urllib.parse.unquote(parts.password)
+    return config
+
+
+def write_endpoints(action_port: int, directory: Path, tracker_store: dict | None = None) -> Path:
+    """An endpoints file: the action server's port and the tracker store."""
+    endpoints = {
+        "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
+        "tracker_store": tracker_store or tracker_store_config(),
+    }
     path = directory / "endpoints.yml"
-    path.write_text(f'action_endpoint:\n  url: "http://127.0.0.1:{action_port}/webhook"\n')
+    path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
+    path.chmod(0o600)  # may hold a database password
     return path
 
 
@@ -112,9 +147,12 @@ def rasa_server(
     model: Path = DEFAULT_MODEL,
     log_path: Path | None = None,
     extra_args: list[str] | None = None,
+    tracker_store: dict | None = None,
     **env: str,
 ) -> ManagedProcess:
-    endpoints = write_endpoints(action_port, Path(tempfile.mkdtemp(prefix="rasa-endpoints-")))
+    endpoints = write_endpoints(
+        action_port, Path(tempfile.mkdtemp(prefix="rasa-endpoints-")), tracker_store
+    )
     command = [
         str(VENV_BIN / "rasa"),
         "run",

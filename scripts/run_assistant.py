@@ -7,6 +7,7 @@ is answered again without anyone at the keyboard.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -20,7 +21,7 @@ from scripts.assistant_processes import (
     rasa_server,
 )
 
-LOG_DIR = PROJECT_ROOT / "var" / "log"
+LOG_DIR = Path(os.environ.get("ASSISTANT_LOG_DIR", PROJECT_ROOT / "var" / "log"))
 RESTART_DELAY_SECONDS = 1.0
 
 
@@ -32,7 +33,7 @@ def banner(rasa_port: int) -> str:
         f"  Try it:       curl -s -X POST {url} -H 'Content-Type: application/json' "
         '-d \'{"sender": "demo-1", "message": "What is ketamine?"}\'\n'
         "  Staff shell:  make shell (in another terminal)\n"
-        f"  Logs:         {LOG_DIR.relative_to(PROJECT_ROOT)}/\n"
+        f"  Logs:         {LOG_DIR}/\n"
         "Press Ctrl-C to stop everything.\n"
     )
 
@@ -54,7 +55,10 @@ class Supervisor:
         try:
             self.actions.start()
             self.actions.wait_ready(timeout=60)
-            print(f"Action server ready ({self.actions.health_url})", flush=True)
+            print(
+                f"Action server ready ({self.actions.health_url}, pid {self.actions.process.pid})",
+                flush=True,
+            )
             self.rasa.start()
             self.rasa.wait_ready(timeout=180)
             print(banner(rasa_port), flush=True)
@@ -76,6 +80,7 @@ class Supervisor:
                 print("The action server stopped; restarting it.", file=sys.stderr, flush=True)
                 time.sleep(RESTART_DELAY_SECONDS)
                 self.actions.start()
+                print(f"Action server restarted (pid {self.actions.process.pid})", flush=True)
             time.sleep(0.5)
         return 0
 

@@ -20,6 +20,11 @@ SHARED_DIR = Path(os.environ.get("SHARED_DIR", PROJECT_ROOT.parent / "shared"))
 TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked `runs_last` read what every other test left behind (server logs)."""
+    items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)
+
+
 def read_yaml(path: Path) -> object:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
@@ -75,27 +80,63 @@ def staff_webhook() -> Iterator[StaffWebhook]:
 
 
 @pytest.fixture(scope="session")
-def handoff_db_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    return f"sqlite:///{tmp_path_factory.mktemp('data') / 'handoffs.db'}"
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the test servers keep their stores: never the project's own var/."""
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def handoff_db_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'handoffs.db'}"
+
+
+@pytest.fixture(scope="session")
+def tracker_db(data_dir: Path) -> Path:
+    return data_dir / "trackers.db"
+
+
+@pytest.fixture(scope="session")
+def handoff_spool(data_dir: Path) -> Path:
+    return data_dir / "spool" / "handoffs.jsonl"
+
+
+@pytest.fixture(scope="session")
+def server_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("logs")
 
 
 @pytest.fixture(scope="session")
 def assistant(
-    tmp_path_factory: pytest.TempPathFactory, staff_webhook: StaffWebhook, handoff_db_url: str
+    server_logs: Path,
+    staff_webhook: StaffWebhook,
+    handoff_db_url: str,
+    tracker_db: Path,
+    handoff_spool: Path,
 ) -> Iterator[str]:
     """The real action server and Rasa server; yields the REST webhook URL."""
-    from scripts.assistant_processes import DEFAULT_MODEL, action_server, rasa_server
+    from scripts.assistant_processes import (
+        DEFAULT_MODEL,
+        action_server,
+        rasa_server,
+        tracker_store_config,
+    )
 
     assert DEFAULT_MODEL.is_file(), "no trained model: run `make train` first"
-    logs = tmp_path_factory.mktemp("logs")
     action_port, rasa_port = free_port(), free_port()
     actions = action_server(
         action_port,
-        log_path=logs / "actions.log",
+        log_path=server_logs / "actions.log",
         HANDOFF_DB_URL=handoff_db_url,
         HANDOFF_WEBHOOK_URL=staff_webhook.url,
+        HANDOFF_SPOOL=str(handoff_spool),
     )
-    rasa = rasa_server(rasa_port, action_port, log_path=logs / "rasa.log")
+    rasa = rasa_server(
+        rasa_port,
+        action_port,
+        log_path=server_logs / "rasa.log",
+        tracker_store=tracker_store_config(sqlite_path=tracker_db),
+        HANDOFF_SPOOL=str(handoff_spool),
+    )
     actions.start()
     rasa.start()
     try:
@@ -108,12 +149,25 @@ def assistant(
 
 
 @pytest.fixture(scope="session")
-def assistant_without_actions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def down_spool(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("down") / "spool" / "handoffs.jsonl"
+
+
+@pytest.fixture(scope="session")
+def assistant_without_actions(
+    tmp_path_factory: pytest.TempPathFactory, down_spool: Path
+) -> Iterator[str]:
     """The real Rasa server with its action server down; yields the REST webhook URL."""
-    from scripts.assistant_processes import rasa_server
+    from scripts.assistant_processes import rasa_server, tracker_store_config
 
     logs = tmp_path_factory.mktemp("logs-no-actions")
-    rasa = rasa_server(free_port(), free_port(), log_path=logs / "rasa.log")
+    rasa = rasa_server(
+        free_port(),
+        free_port(),
+        log_path=logs / "rasa.log",
+        tracker_store=tracker_store_config(sqlite_path=down_spool.parent.parent / "trackers.db"),
+        HANDOFF_SPOOL=str(down_spool),
+    )
     rasa.start()
     try:
         rasa.wait_ready(timeout=180)

@@ -119,3 +119,13 @@ def test_holdout_was_never_used_for_training() -> None:
     trained = {normalise(text) for _, text in TRAINING}
     leaked = [text for _, text in HOLDOUT if normalise(text) in trained]
     assert not leaked, f"held-out messages found in training data: {leaked}"
+
+
+def test_channel_emergency_replies_match_the_rules() -> None:
+    from channels.rest import EMERGENCY_RESPONSES
+
+    for intent, responses in EMERGENCY_RESPONSES.items():
+        [rule] = [
+            r for r in RULES if r["steps"][0].get("intent") == intent and "condition" not in r
+        ]
+        assert tuple(step["action"] for step in rule["steps"][1:]) == responses

@@ -47,8 +47,14 @@ def test_request_survives_a_restart(db_url: str) -> None:
 
 def test_database_file_and_folder_are_created_on_first_use(tmp_path: Path) -> None:
     path = tmp_path / "new" / "folder" / "h.db"
-    HandoffStore(f"sqlite:///{path}")
-    assert path.is_file()
+    store = HandoffStore(f"sqlite:///{path}")
+    assert store.list() == [] and path.is_file()
+
+
+def test_store_can_be_opened_while_its_database_is_down() -> None:
+    store = HandoffStore("postgresql://nobody@127.0.0.1:9/none")  # nothing listens there
+    with pytest.raises(Exception, match=r"(?i)connect"):
+        create(store)
 
 
 def test_same_message_never_makes_two_requests(db_url: str) -> None:

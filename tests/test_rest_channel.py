@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 import requests
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from channels.rest import MAX_MESSAGE_CHARS, RequestError, parse_request
 from tests.contract import assert_follows_contract
@@ -69,3 +71,59 @@ def test_topic_question_with_action_server_down_says_to_call(
     ).json()
     assert {"kind": "fallback"} in assert_follows_contract(reply, sender)
     assert any("can't look that up right now" in item.get("text", "") for item in reply)
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "message",
+    [
+        "🙂🙂 ketamine??",
+        "¿Qué es la ketamina y cuánto cuesta?",
+        "<script>alert('x')</script> what is ketamine",
+        "<b>bold</b> & <i>tags</i>",
+        "'; DROP TABLE events; --",
+        "a" * MAX_MESSAGE_CHARS,
+        "\u202eevil bidi\u202c text",
+    ],
+)
+def test_odd_messages_get_a_safe_reply(assistant: str, message: str) -> None:
+    sender = f"odd-{uuid.uuid4()}"
+    response = requests.post(assistant, json={"sender": sender, "message": message}, timeout=30)
+    assert response.status_code == 200
+    reply = response.json()
+    assert_follows_contract(reply, sender)
+    assert not any("<script>" in item.get("text", "") for item in reply), "never echoed"
+
+
+@pytest.mark.integration
+def test_a_100_kb_message_is_refused_with_413(assistant: str) -> None:
+    body = {"sender": "c-big", "message": "ketamine " * 12_000}
+    response = requests.post(assistant, json=body, timeout=30)
+    assert response.status_code == 413 and "2000" in response.json()["error"]
+
+
+@pytest.mark.integration
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(message=st.text(max_size=300))
+def test_any_text_gets_a_clear_4xx_or_a_contract_reply(assistant: str, message: str) -> None:
+    sender = f"prop-{uuid.uuid4()}"
+    response = requests.post(assistant, json={"sender": sender, "message": message}, timeout=30)
+    assert response.status_code in (200, 400), response.text
+    if response.status_code == 200:
+        assert_follows_contract(response.json(), sender)
+    else:
+        assert "error" in response.json()
+
+
+@pytest.mark.integration
+@settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+@given(body=st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+                         lambda inner: st.lists(inner, max_size=3)
+                         | st.dictionaries(st.text(max_size=8), inner, max_size=3)))  # fmt: skip
+def test_any_json_body_gets_a_clear_answer(assistant: str, body: object) -> None:
+    response = requests.post(assistant, json=body, timeout=30)
+    assert response.status_code in (200, 400), response.text

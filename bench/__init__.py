@@ -1,0 +1,1 @@
+"""Benchmarks and load tests: run fully by `make bench`, on a tiny budget by `make test`."""

@@ -1,0 +1,1 @@
+"""Keeping patient data minimal: retention purges and deleting one patient's data."""

@@ -1,0 +1,117 @@
+"""Retention and deletion across every place the assistant keeps patient data.
+
+Plain Python over SQLAlchemy: the tracker store (Rasa's `events` table), the
+handoff store with its notification outbox, and the local handoff spool.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import create_engine, delete, inspect, select, text
+
+from handoffs import spool
+from handoffs.store import RESOLVED, HandoffRow, HandoffStore, NotificationRow, utcnow
+
+DEFAULT_RETENTION_DAYS = 90
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_TRACKER_DB_URL = f"sqlite:///{PROJECT_ROOT / 'var' / 'data' / 'trackers.db'}"
+
+
+def retention_days() -> int:
+    return int(os.environ.get("RETENTION_DAYS", DEFAULT_RETENTION_DAYS))
+
+
+def tracker_db_url() -> str:
+    """The tracker store's database, as `make run` configures it."""
+    if os.environ.get("TRACKER_STORE_URL"):
+        return os.environ["TRACKER_STORE_URL"]
+    if os.environ.get("TRACKER_DB"):
+        return f"sqlite:///{os.environ['TRACKER_DB']}"
+    return DEFAULT_TRACKER_DB_URL
+
+
+@dataclass
+class Report:
+    conversations: int = 0
+    events: int = 0
+    handoffs: int = 0
+    spooled: int = 0
+    open_handoffs_kept: int = 0
+
+
+class PatientData:
+    def __init__(self, tracker_url: str, handoffs: HandoffStore, spool_path: Path | None = None):
+        self.tracker = create_engine(tracker_url, future=True)
+        self.handoffs = handoffs
+        self.spool_path = spool_path
+
+    def _has_events_table(self) -> bool:
+        return inspect(self.tracker).has_table("events")
+
+    def forget(self, conversation_id: str) -> Report:
+        """Deletes one conversation everywhere: its messages, handoffs and notifications."""
+        report = Report()
+        if self._has_events_table():
+            with self.tracker.begin() as connection:
+                report.events = connection.execute(
+                    text("DELETE FROM events WHERE sender_id = :sender"),
+                    {"sender": conversation_id},
+                ).rowcount
+            report.conversations = int(report.events > 0)
+        with self.handoffs._session() as session:
+            ids = (
+                session.execute(
+                    select(HandoffRow.id).where(HandoffRow.conversation_id == conversation_id)
+                )
+                .scalars()
+                .all()
+            )
+            report.handoffs = self._delete_handoffs(session, ids)
+        report.spooled = spool.forget(conversation_id, self.spool_path)
+        return report
+
+    def purge(self, days: int) -> Report:
+        """Deletes conversations and resolved handoffs older than `days`; keeps open ones."""
+        report = Report()
+        cutoff = time.time() - days * 86400
+        if self._has_events_table():
+            with self.tracker.begin() as connection:
+                old = (
+                    connection.execute(
+                        text(
+                            "SELECT sender_id FROM events GROUP BY sender_id "
+                            "HAVING MAX(timestamp) < :cutoff"
+                        ),
+                        {"cutoff": cutoff},
+                    )
+                    .scalars()
+                    .all()
+                )
+                for sender in old:
+                    report.events += connection.execute(
+                        text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender}
+                    ).rowcount
+                report.conversations = len(old)
+        handoff_cutoff = utcnow() - dt.timedelta(days=days)
+        with self.handoffs._session() as session:
+            old_handoffs = session.execute(
+                select(HandoffRow.id, HandoffRow.status).where(
+                    HandoffRow.created_at < handoff_cutoff
+                )
+            ).all()
+            resolved = [row.id for row in old_handoffs if row.status == RESOLVED]
+            report.open_handoffs_kept = len(old_handoffs) - len(resolved)
+            report.handoffs = self._delete_handoffs(session, resolved)
+        return report
+
+    @staticmethod
+    def _delete_handoffs(session, ids: list[int]) -> int:
+        if not ids:
+            return 0
+        session.execute(delete(NotificationRow).where(NotificationRow.handoff_id.in_(ids)))
+        return session.execute(delete(HandoffRow).where(HandoffRow.id.in_(ids))).rowcount
