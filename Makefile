@@ -16,13 +16,16 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install run shell handoffs train validate lint format test e2e lock clean
+.PHONY: help install run shell handoffs purge forget bench train validate lint format test e2e lock clean
 
 help:
 	@echo "make run    - set up, train if data changed, start the assistant (Ctrl-C stops it)"
 	@echo "make test   - set up and run every check"
 	@echo "make shell  - talk to the assistant in the terminal (staff)"
 	@echo "make handoffs ARGS='list | show h-000001 | resolve h-000001' - staff: handoff requests"
+	@echo "make purge [DAYS=30]           - delete data older than RETENTION_DAYS (default 90)"
+	@echo "make forget ID=<conversation>  - delete one patient's data everywhere"
+	@echo "make bench                     - benchmarks vs Rasa's default config (about an hour)"
 	@echo "make train | validate | lint | format | e2e | lock | clean"
 
 $(BIN)/python:
@@ -57,6 +60,18 @@ shell: $(MODEL)
 ARGS ?= list
 handoffs: install
 	$(BIN)/python -m handoffs $(ARGS)
+
+purge: install
+	$(BIN)/python -m privacy purge $(if $(DAYS),--days $(DAYS))
+
+forget: install
+	@test -n "$(ID)" || { echo "usage: make forget ID=<conversation id>"; exit 2; }
+	$(BIN)/python -m privacy forget "$(ID)"
+
+# Side by side with Rasa's default config, in one run: writes bench/results/
+# and BENCHMARKS.md. `make test` only checks the scripts on a tiny budget.
+bench: $(MODEL)
+	$(BIN)/python -m bench.run
 
 lint: install
 	$(BIN)/ruff check .

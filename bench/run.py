@@ -1,0 +1,339 @@
+"""`make bench`: our config.yml and Rasa's default, side by side, in one run, on this machine.
+
+    python -m bench.run            # full budget (about an hour on 2 cores)
+    python -m bench.run --quick    # tiny budget: checks the scripts run (make test)
+
+Writes bench/results/<budget>.json and, for the full budget, the table in
+BENCHMARKS.md. Both configurations are trained on the same data, served by
+the same action server, and loaded with the same messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bench.soak import patient_messages, soak
+from scripts.assistant_processes import (
+    PROJECT_ROOT,
+    VENV_BIN,
+    action_server,
+    assistant_env,
+    rasa_server,
+    tracker_store_config,
+)
+from scripts.evaluate_holdout import holdout_examples
+
+BENCH = PROJECT_ROOT / "bench"
+CONFIGS = {"ours": PROJECT_ROOT / "config.yml", "rasa_default": BENCH / "configs/rasa_default.yml"}
+TOPICS = {p.stem for p in (PROJECT_ROOT / "content" / "answers").glob("*.yml")}
+REJECTIONS = {"out_of_scope", "nlu_fallback"}
+
+
+@dataclass(frozen=True)
+class Budget:
+    name: str
+    folds: int
+    load_seconds: float
+    levels: tuple[int, ...]
+    soak: tuple[int, int, int]  # conversations, turns, concurrency
+    train: bool
+
+
+FULL = Budget("full", folds=5, load_seconds=60, levels=(1, 10, 50), soak=(200, 5, 20), train=True)
+QUICK = Budget("quick", folds=0, load_seconds=2, levels=(1, 2), soak=(4, 2, 2), train=False)
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+# --- training ------------------------------------------------------------------
+
+
+def train(config: Path, out: Path, cache: Path) -> tuple[Path, float]:
+    """Trains with an empty (cold) or a kept (warm) component cache; returns model and seconds."""
+    env = assistant_env(RASA_CACHE_DIRECTORY=str(cache))
+    started = time.perf_counter()
+    subprocess.run(
+        [str(VENV_BIN / "rasa"), "train", "--config", str(config), "--out", str(out),
+         "--fixed-model-name", "model", "--domain", "domain.yml", "--data", "data"],
+        cwd=PROJECT_ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    return out / "model.tar.gz", time.perf_counter() - started
+
+
+def retrain_after_response_edit(config: Path, out: Path, cache: Path) -> float:
+    """How a tutorial-style bot (answers as domain responses) pays for a content edit."""
+    work = Path(tempfile.mkdtemp(prefix="bench-domain-"))
+    domain = (PROJECT_ROOT / "domain.yml").read_text()
+    edited = domain.replace("You're welcome.", "You are very welcome.", 1)
+    assert edited != domain
+    (work / "domain.yml").write_text(edited)
+    env = assistant_env(RASA_CACHE_DIRECTORY=str(cache))
+    started = time.perf_counter()
+    subprocess.run(
+        [str(VENV_BIN / "rasa"), "train", "--config", str(config), "--out", str(out),
+         "--fixed-model-name", "edited", "--domain", str(work / "domain.yml"), "--data", "data"],
+        cwd=PROJECT_ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    return time.perf_counter() - started
+
+
+# --- NLU -------------------------------------------------------------------------
+
+
+def macro_f1(pairs: list[tuple[str, str]], labels: set[str]) -> float:
+    scores = []
+    for label in labels:
+        tp = sum(1 for gold, got in pairs if gold == label and got == label)
+        fp = sum(1 for gold, got in pairs if gold != label and got == label)
+        fn = sum(1 for gold, got in pairs if gold == label and got != label)
+        precision = tp / (tp + fp) if tp + fp else 0.0
+        recall = tp / (tp + fn) if tp + fn else 0.0
+        scores.append(2 * precision * recall / (precision + recall) if precision + recall else 0.0)
+    return statistics.mean(scores) if scores else 0.0
+
+
+async def nlu_scores(model: Path) -> dict[str, Any]:
+    """Intent-level scores on the held-out set (the REST-level score is in make test)."""
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    pairs = []
+    for gold, text in holdout_examples():
+        parsed = await agent.parse_message(text)
+        pairs.append((gold, parsed["intent"]["name"]))
+    topic_pairs = [(g, p) for g, p in pairs if g in TOPICS]
+    out_of_scope = [p for g, p in pairs if g == "out_of_scope"]
+    confused = Counter((g, p) for g, p in topic_pairs if g != p)
+    return {
+        "topic_accuracy": round(sum(g == p for g, p in topic_pairs) / len(topic_pairs), 4),
+        "topic_macro_f1": round(macro_f1(topic_pairs, TOPICS), 4),
+        "out_of_scope_rejected": round(
+            sum(p in REJECTIONS for p in out_of_scope) / len(out_of_scope), 4
+        ),
+        "most_confused": [f"{g} -> {p} ({n})" for (g, p), n in confused.most_common(5)],
+    }
+
+
+def cross_validate(config: Path, folds: int, out: Path) -> dict[str, Any]:
+    subprocess.run(
+        [str(VENV_BIN / "rasa"), "test", "nlu", "--nlu", "data", "--config", str(config),
+         "--cross-validation", "--folds", str(folds), "--out", str(out)],
+        cwd=PROJECT_ROOT, env=assistant_env(), check=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    report = json.loads((out / "intent_report.json").read_text())
+    return {
+        "cv_accuracy": round(report["accuracy"], 4),
+        "cv_macro_f1": round(report["macro avg"]["f1-score"], 4),
+    }
+
+
+# --- serving ---------------------------------------------------------------------
+
+
+def peak_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+async def first_answer(url: str, deadline: float) -> None:
+    async with aiohttp.ClientSession() as session:
+        while time.monotonic() < deadline:
+            try:
+                body = {"sender": f"start-{uuid.uuid4()}", "message": "what is ketamine?"}
+                async with session.post(url, json=body) as response:
+                    if response.status == 200 and any(
+                        (i.get("custom") or {}).get("kind") == "answer"
+                        for i in await response.json()
+                    ):
+                        return
+            except aiohttp.ClientError:
+                pass
+            await asyncio.sleep(0.2)
+    raise TimeoutError("no first answer")
+
+
+async def load(url: str, concurrency: int, seconds: float, seed: int = 3) -> dict[str, Any]:
+    """Closed loop: `concurrency` patients each send their next message as soon as answered."""
+    rng = random.Random(seed)
+    messages = patient_messages()
+    latencies: list[float] = []
+    errors = 0
+    stop = time.monotonic() + seconds
+
+    async def patient(session: aiohttp.ClientSession) -> None:
+        nonlocal errors
+        while time.monotonic() < stop:
+            sender = f"load-{uuid.uuid4()}"
+            for message in rng.sample(messages, 5):
+                if time.monotonic() >= stop:
+                    return
+                started = time.perf_counter()
+                try:
+                    async with session.post(url, json={"sender": sender, "message": message}) as r:
+                        ok = r.status == 200 and any("custom" in i for i in await r.json())
+                except (aiohttp.ClientError, asyncio.TimeoutError):
+                    ok = False
+                latencies.append((time.perf_counter() - started) * 1000)
+                errors += not ok
+
+    timeout = aiohttp.ClientTimeout(total=30)
+    connector = aiohttp.TCPConnector(limit=concurrency)
+    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+        started = time.perf_counter()
+        await asyncio.gather(*(patient(session) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+
+    def pct(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1) if ordered else 0.0
+
+    return {
+        "concurrency": concurrency,
+        "messages": len(latencies),
+        "messages_per_second": round(len(latencies) / elapsed, 1),
+        "p50_ms": pct(0.50),
+        "p95_ms": pct(0.95),
+        "p99_ms": pct(0.99),
+        "errors": errors,
+    }
+
+
+async def serve_and_measure(model: Path, budget: Budget, work: Path) -> dict[str, Any]:
+    rasa_port, action_port = free_port(), free_port()
+    tracker_db = work / "trackers.db"
+    env = {
+        "HANDOFF_DB_URL": f"sqlite:///{work / 'handoffs.db'}",
+        "HANDOFF_SPOOL": str(work / "spool.jsonl"),
+    }
+    actions = action_server(action_port, log_path=work / "actions.log", **env)
+    rasa = rasa_server(
+        rasa_port, action_port, model=model, log_path=work / "rasa.log",
+        tracker_store=tracker_store_config(sqlite_path=tracker_db), **env,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
+    started = time.monotonic()
+    actions.start()
+    rasa.start()
+    try:
+        await first_answer(url, started + 300)
+        results: dict[str, Any] = {"start_to_first_answer_s": round(time.monotonic() - started, 1)}
+        results["load"] = [await load(url, level, budget.load_seconds) for level in budget.levels]
+        conversations, turns, concurrency = budget.soak
+        soaked = await soak(url, conversations, turns, concurrency, f"sqlite:///{tracker_db}")
+        results["soak"] = soaked.summary()
+        results["rasa_server_peak_rss_mb"] = peak_rss_mb(rasa.process.pid)
+        results["action_server_peak_rss_mb"] = peak_rss_mb(actions.process.pid)
+        return results
+    finally:
+        rasa.stop()
+        actions.stop()
+
+
+# --- the run ---------------------------------------------------------------------
+
+
+async def run_phases(budget: Budget, names: list[str], work: Path) -> dict[str, dict]:
+    """Latency-sensitive phases first, both configs back to back; cross-validation last."""
+    results: dict[str, dict] = {
+        n: {"config": str(CONFIGS[n].relative_to(PROJECT_ROOT))} for n in names
+    }
+    models = {n: PROJECT_ROOT / "models" / "current.tar.gz" for n in names}
+    if budget.train:
+        for name in names:
+            cache = work / name / "cache"
+            log(f"{name}: cold training")
+            models[name], seconds = train(CONFIGS[name], work / name / "models", cache)
+            results[name]["train_cold_s"] = round(seconds, 1)
+            log(f"{name}: retraining after a response edit (warm cache)")
+            results[name]["retrain_after_response_edit_s"] = round(
+                retrain_after_response_edit(CONFIGS[name], work / name / "models", cache), 1
+            )
+    for name in names:
+        log(f"{name}: held-out NLU")
+        results[name].update(await nlu_scores(models[name]))
+    for name in names:
+        log(f"{name}: serving, load and soak")
+        serving = work / name / "serving"
+        serving.mkdir(parents=True, exist_ok=True)
+        results[name].update(await serve_and_measure(models[name], budget, serving))
+    if budget.folds:
+        for name in names:
+            log(f"{name}: {budget.folds}-fold cross-validation")
+            results[name].update(cross_validate(CONFIGS[name], budget.folds, work / name / "cv"))
+    return results
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpus": os.cpu_count(),
+        "memory_gb": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1),
+        "python": platform.python_version(),
+        "date": time.strftime("%Y-%m-%d"),
+    }
+
+
+async def run(budget: Budget, names: list[str]) -> dict[str, Any]:
+    work = Path(tempfile.mkdtemp(prefix="bench-"))
+    try:
+        configs = await run_phases(budget, names, work)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return {"budget": budget.name, "machine": machine(), "configs": configs}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="tiny budget, no training")
+    parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
+    parser.add_argument(
+        "--out", type=Path, help="results file (default bench/results/<budget>.json)"
+    )
+    args = parser.parse_args()
+    budget = QUICK if args.quick else FULL
+    results = asyncio.run(run(budget, args.configs))
+    out = args.out or BENCH / "results" / f"{budget.name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    log(f"results written to {out}")
+    if budget is FULL:
+        from bench.report import write_benchmarks_md
+
+        write_benchmarks_md(results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

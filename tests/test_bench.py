@@ -1,0 +1,51 @@
+"""The benchmark scripts run (on a tiny budget: the figures come from `make bench`)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from bench.report import write_benchmarks_md
+from scripts.assistant_processes import PROJECT_ROOT, assistant_env
+
+pytestmark = pytest.mark.integration
+
+
+def test_quick_benchmark_writes_every_figure(tmp_path) -> None:
+    out = tmp_path / "quick.json"
+    subprocess.run(
+        [sys.executable, "-m", "bench.run", "--quick", "--configs", "ours", "--out", str(out)],
+        cwd=PROJECT_ROOT, env=assistant_env(), check=True, timeout=600,
+    )  # fmt: skip
+    results = json.loads(out.read_text())
+    ours = results["configs"]["ours"]
+    expected = {
+        "topic_accuracy",
+        "topic_macro_f1",
+        "out_of_scope_rejected",
+        "start_to_first_answer_s",
+        "rasa_server_peak_rss_mb",
+        "action_server_peak_rss_mb",
+    }
+    assert expected <= ours.keys()
+    assert [entry["concurrency"] for entry in ours["load"]] == [1, 2]
+    assert all(entry["errors"] == 0 and entry["messages"] > 0 for entry in ours["load"])
+    assert ours["soak"]["user_messages_stored"] == ours["soak"]["messages_sent"]
+
+
+def test_report_renders_a_row_per_measure(tmp_path, monkeypatch) -> None:
+    import bench.report as report
+
+    monkeypatch.setattr(report, "PROJECT_ROOT", tmp_path)
+    entry = {"concurrency": 10, "p50_ms": 20, "p95_ms": 40, "p99_ms": 60,
+             "messages_per_second": 80, "errors": 0}  # fmt: skip
+    config = {"topic_accuracy": 0.96, "train_cold_s": 80, "load": [entry], "most_confused": [],
+              "soak": {"messages_sent": 10, "errors": 0, "user_messages_stored": 10}}  # fmt: skip
+    write_benchmarks_md({"machine": {"date": "d", "cpus": 2, "memory_gb": 24, "python": "3.10"},
+                         "configs": {"ours": config, "rasa_default": config}})  # fmt: skip
+    text = (tmp_path / "BENCHMARKS.md").read_text()
+    assert "| Held-out topic accuracy (intent) | 96.0% | 96.0% |" in text
+    assert "| 10 conversations: p50 | 20 ms | 20 ms | <= 50 ms |" in text
