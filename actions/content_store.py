@@ -138,6 +138,16 @@ def _read_yaml(path: Path) -> Any:
         raise ContentError(path, "(file)", f"not valid YAML: {error}") from error
 
 
+def _require_keys(path: Path, entry: str, data: dict, expected: set[str], what: str) -> None:
+    """Exactly the expected keys: a missing one and a misspelt one are both errors."""
+    missing = expected - data.keys()
+    unknown = data.keys() - expected
+    if missing:
+        raise ContentError(path, entry, f"missing {what}: {', '.join(sorted(missing))}")
+    if unknown:
+        raise ContentError(path, entry, f"unknown {what}: {', '.join(sorted(map(str, unknown)))}")
+
+
 def _require_text(path: Path, entry: str, key: str, value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ContentError(path, entry, f"'{key}' must be non-empty text")
@@ -163,12 +173,7 @@ def load_clinic(path: Path) -> ClinicProfile:
     data = _read_yaml(path)
     if not isinstance(data, dict):
         raise ContentError(path, "(file)", "expected a mapping of clinic settings")
-    missing = CLINIC_KEYS - data.keys()
-    unknown = data.keys() - CLINIC_KEYS
-    if missing:
-        raise ContentError(path, "(file)", f"missing settings: {', '.join(sorted(missing))}")
-    if unknown:
-        raise ContentError(path, "(file)", f"unknown settings: {', '.join(sorted(unknown))}")
+    _require_keys(path, "(file)", data, CLINIC_KEYS, "settings")
     insurers = data["insurers"]
     if not isinstance(insurers, list) or not all(
         isinstance(i, str) and i.strip() for i in insurers
@@ -194,12 +199,7 @@ def load_replies(path: Path) -> dict[str, str]:
     data = _read_yaml(path)
     if not isinstance(data, dict):
         raise ContentError(path, "(file)", "expected a mapping of reply names to texts")
-    missing = REPLY_KEYS - data.keys()
-    unknown = data.keys() - REPLY_KEYS
-    if missing:
-        raise ContentError(path, "(file)", f"missing replies: {', '.join(sorted(missing))}")
-    if unknown:
-        raise ContentError(path, "(file)", f"unknown replies: {', '.join(sorted(unknown))}")
+    _require_keys(path, "(file)", data, REPLY_KEYS, "replies")
     replies = {}
     for key in sorted(REPLY_KEYS):
         replies[key] = _require_text(path, key, key, data[key])
@@ -212,12 +212,7 @@ def load_answer(path: Path, sources: dict[str, Source]) -> Answer:
     entry = f"answer '{path.stem}'"
     if not isinstance(data, dict):
         raise ContentError(path, entry, "expected a mapping")
-    missing = ANSWER_KEYS - data.keys()
-    unknown = data.keys() - ANSWER_KEYS
-    if missing:
-        raise ContentError(path, entry, f"missing keys: {', '.join(sorted(missing))}")
-    if unknown:
-        raise ContentError(path, entry, f"unknown keys: {', '.join(sorted(unknown))}")
+    _require_keys(path, entry, data, ANSWER_KEYS, "keys")
     topic = _require_text(path, entry, "topic", data["topic"])
     if topic != path.stem:
         raise ContentError(path, entry, f"topic '{topic}' does not match the file name")

@@ -24,6 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions import contract
 from actions.content_store import ContentStore, default_store
 from handoffs import from_conversation, spool
 
@@ -119,14 +120,7 @@ async def spool_missing_handoff(
     request = from_conversation.request_from(message.sender_id, latest, events)
     if request is None:
         return []
-    provisional = spool.spool(request)
-    item: dict[str, Any] = {
-        "kind": "handoff",
-        "reason": request["reason"],
-        "handoff_id": provisional,
-    }
-    if request["reason"] == "contraindication":
-        item["conditions"] = request["conditions"]
+    item = contract.spooled_handoff_item(request, spool.spool(request))
     return [
         {"recipient_id": message.sender_id, "text": store.content.reply("handoff_spooled")},
         {"recipient_id": message.sender_id, "custom": item},
@@ -152,7 +146,7 @@ async def recover(
 def unavailable_reply(sender: str, store: ContentStore) -> list[dict[str, Any]]:
     return [
         {"recipient_id": sender, "text": store.content.reply("unavailable")},
-        {"recipient_id": sender, "custom": {"kind": "fallback"}},
+        {"recipient_id": sender, "custom": contract.fallback_item()},
     ]
 
 
