@@ -24,6 +24,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -263,8 +264,13 @@ async def serve_and_measure(model: Path, budget: Budget, work: Path) -> dict[str
 # --- the run ---------------------------------------------------------------------
 
 
-async def run_phases(budget: Budget, names: list[str], work: Path) -> dict[str, dict]:
-    """Latency-sensitive phases first, both configs back to back; cross-validation last."""
+async def run_phases(
+    budget: Budget, names: list[str], work: Path, save: Callable[[dict], Any]
+) -> dict[str, dict]:
+    """Latency-sensitive phases first, both configs back to back; cross-validation last.
+
+    `save` is called after every phase, so a long run stopped early keeps what it measured.
+    """
     results: dict[str, dict] = {
         n: {"config": str(CONFIGS[n].relative_to(PROJECT_ROOT))} for n in names
     }
@@ -279,18 +285,22 @@ async def run_phases(budget: Budget, names: list[str], work: Path) -> dict[str, 
             results[name]["retrain_after_response_edit_s"] = round(
                 retrain_after_response_edit(CONFIGS[name], work / name / "models", cache), 1
             )
+            save(results)
     for name in names:
         log(f"{name}: held-out NLU")
         results[name].update(await nlu_scores(models[name]))
+    save(results)
     for name in names:
         log(f"{name}: serving, load and soak")
         serving = work / name / "serving"
         serving.mkdir(parents=True, exist_ok=True)
         results[name].update(await serve_and_measure(models[name], budget, serving))
+        save(results)
     if budget.folds:
         for name in names:
             log(f"{name}: {budget.folds}-fold cross-validation")
             results[name].update(cross_validate(CONFIGS[name], budget.folds, work / name / "cv"))
+            save(results)
     return results
 
 
@@ -303,13 +313,24 @@ def machine() -> dict[str, Any]:
     }
 
 
-async def run(budget: Budget, names: list[str]) -> dict[str, Any]:
+async def run(budget: Budget, names: list[str], out: Path) -> dict[str, Any]:
+    def save(configs: dict, complete: bool = False) -> dict[str, Any]:
+        results = {
+            "budget": budget.name,
+            "complete": complete,
+            "machine": machine(),
+            "configs": configs,
+        }
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=2))
+        return results
+
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
-        configs = await run_phases(budget, names, work)
+        configs = await run_phases(budget, names, work, save)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return {"budget": budget.name, "machine": machine(), "configs": configs}
+    return save(configs, complete=True)
 
 
 def main() -> int:
@@ -323,10 +344,8 @@ def main() -> int:
     )
     args = parser.parse_args()
     budget = QUICK if args.quick else FULL
-    results = asyncio.run(run(budget, args.configs))
     out = args.out or BENCH / "results" / f"{budget.name}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
+    results = asyncio.run(run(budget, args.configs, out))
     log(f"results written to {out}")
     if budget is FULL:
         from bench.report import write_benchmarks_md
