@@ -16,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install run shell handoffs purge forget bench train validate lint format test e2e lock clean
+.PHONY: help install system-packages run shell handoffs purge forget bench train validate lint format test e2e lock clean
 
 help:
 	@echo "make run    - set up, train if data changed, start the assistant (Ctrl-C stops it)"
@@ -37,7 +37,26 @@ $(VENV)/.installed: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-install: $(VENV)/.installed
+# The demo page's chat UI, from the committed lock file.
+web/node_modules/.installed: web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
+	cd web && npm ci --no-audit --no-fund
+	touch $@
+
+# What the tests need from Debian: a browser for the page, and the stores of
+# the scale-out test. Installed only where missing.
+SYSTEM_PACKAGES := chromium:chromium postgresql:/usr/lib/postgresql redis-server:redis-server
+system-packages:
+	@missing=""; for entry in $(SYSTEM_PACKAGES); do \
+	  pkg=$${entry%%:*}; probe=$${entry#*:}; \
+	  command -v $$probe >/dev/null 2>&1 || test -e $$probe || missing="$$missing $$pkg"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing from Debian:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+install: $(VENV)/.installed web/node_modules/.installed
 
 # Rasa retrains only when training data or config changed; content/ edits need no training.
 $(MODEL): $(TRAINING_INPUTS) | $(VENV)/.installed
@@ -48,7 +67,7 @@ train: $(MODEL)
 validate: install
 	$(BIN)/rasa data validate --fail-on-warnings
 
-run: $(MODEL)
+run: install $(MODEL)
 	$(BIN)/python -m scripts.run_assistant
 
 shell: $(MODEL)
@@ -84,7 +103,7 @@ format: install
 e2e: $(MODEL)
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/e2e
 
-test: lint validate $(MODEL)
+test: system-packages lint validate $(MODEL)
 	$(BIN)/python -m pytest
 	$(MAKE) e2e
 

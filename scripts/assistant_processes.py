@@ -52,7 +52,7 @@ def tracker_store_config(url: str | None = None, sqlite_path: Path | None = None
     config = {
         "type": "SQL",
         "dialect": parts.scheme,
-        "host": parts.hostname,
+        "url": parts.hostname,  # Rasa's SQL tracker store reads the host from `url`
         "db": parts.path.lstrip("/"),
     }
     if parts.port:
@@ -64,12 +64,38 @@ def tracker_store_config(url: str | None = None, sqlite_path: Path | None = None
     return config
 
 
-def write_endpoints(action_port: int, directory: Path, tracker_store: dict | None = None) -> Path:
-    """An endpoints file: the action server's port and the tracker store."""
+def lock_store_config(url: str | None = None) -> dict | None:
+    """Rasa's Redis lock store from `LOCK_STORE_URL` (redis://host:port/db), for replicas.
+
+    With several Rasa servers, it makes the turns of one conversation run one
+    at a time, in order, whichever server each turn reaches.
+    """
+    url = url or os.environ.get("LOCK_STORE_URL")
+    if not url:
+        return None
+    parts = urllib.parse.urlsplit(url)
+    config: dict = {"type": "redis", "url": parts.hostname, "port": parts.port or 6379}
+    if parts.path.strip("/"):
+        config["db"] = int(parts.path.strip("/"))
+    if parts.password:
+        config["password"] = urllib.parse.unquote(parts.password)
+    return config
+
+
+def write_endpoints(
+    action_port: int,
+    directory: Path,
+    tracker_store: dict | None = None,
+    lock_store: dict | None = None,
+) -> Path:
+    """An endpoints file: the action server's port, the tracker store and the lock store."""
     endpoints = {
         "action_endpoint": {"url": f"http://127.0.0.1:{action_port}/webhook"},
         "tracker_store": tracker_store or tracker_store_config(),
     }
+    lock = lock_store or lock_store_config()
+    if lock:
+        endpoints["lock_store"] = lock
     path = directory / "endpoints.yml"
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
     path.chmod(0o600)  # may hold a database password
@@ -148,10 +174,16 @@ def rasa_server(
     log_path: Path | None = None,
     extra_args: list[str] | None = None,
     tracker_store: dict | None = None,
+    cors_origins: list[str] | None = None,
+    lock_store: dict | None = None,
     **env: str,
 ) -> ManagedProcess:
+    """The Rasa server with our channels. CORS allows only `cors_origins` (none by default).
+
+    Rasa's HTTP API stays off: this project never passes --enable-api.
+    """
     endpoints = write_endpoints(
-        action_port, Path(tempfile.mkdtemp(prefix="rasa-endpoints-")), tracker_store
+        action_port, Path(tempfile.mkdtemp(prefix="rasa-endpoints-")), tracker_store, lock_store
     )
     command = [
         str(VENV_BIN / "rasa"),
@@ -164,6 +196,7 @@ def rasa_server(
         str(endpoints),
         "--credentials",
         str(PROJECT_ROOT / "credentials.yml"),
+        *(["--cors", *cors_origins] if cors_origins else []),
         *(extra_args or []),
     ]
     return ManagedProcess(

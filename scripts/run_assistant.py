@@ -20,15 +20,17 @@ from scripts.assistant_processes import (
     action_server,
     rasa_server,
 )
+from scripts.web_server import page_origins, serve_page
 
 LOG_DIR = Path(os.environ.get("ASSISTANT_LOG_DIR", PROJECT_ROOT / "var" / "log"))
 RESTART_DELAY_SECONDS = 1.0
 
 
-def banner(rasa_port: int) -> str:
+def banner(rasa_port: int, web_port: int) -> str:
     url = f"http://localhost:{rasa_port}/webhooks/rest/webhook"
     return (
         "\nThe assistant is running.\n"
+        f"  Clinic page:  http://localhost:{web_port}/\n"
         f"  REST channel: {url}\n"
         f"  Try it:       curl -s -X POST {url} -H 'Content-Type: application/json' "
         '-d \'{"sender": "demo-1", "message": "What is ketamine?"}\'\n'
@@ -41,9 +43,10 @@ def banner(rasa_port: int) -> str:
 class Supervisor:
     """Keeps the processes up until asked to stop."""
 
-    def __init__(self, actions: ManagedProcess, rasa: ManagedProcess) -> None:
+    def __init__(self, actions: ManagedProcess, rasa: ManagedProcess, web_port: int) -> None:
         self.actions = actions
         self.rasa = rasa
+        self.web_port = web_port
         self.stopping = False
 
     def stop(self, *_: object) -> None:
@@ -61,9 +64,14 @@ class Supervisor:
             )
             self.rasa.start()
             self.rasa.wait_ready(timeout=180)
-            print(banner(rasa_port), flush=True)
-            return self.watch()
-        except (RuntimeError, TimeoutError) as error:
+            url = f"http://localhost:{rasa_port}/webhooks/rest/webhook"
+            page = serve_page(self.web_port, url, host=os.environ.get("WEB_HOST", "127.0.0.1"))
+            print(banner(rasa_port, self.web_port), flush=True)
+            try:
+                return self.watch()
+            finally:
+                page.shutdown()
+        except (RuntimeError, TimeoutError, OSError) as error:
             print(f"Could not start: {error}. See {LOG_DIR}/", file=sys.stderr)
             return 1
         finally:
@@ -90,14 +98,19 @@ def main() -> int:
     parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
     parser.add_argument("--port", type=int, default=5005)
     parser.add_argument("--action-port", type=int, default=5055)
+    parser.add_argument("--web-port", type=int, default=8080)
     args = parser.parse_args()
 
     LOG_DIR.mkdir(parents=True, exist_ok=True)
     actions = action_server(args.action_port, log_path=LOG_DIR / "action-server.log")
     rasa = rasa_server(
-        args.port, args.action_port, model=args.model, log_path=LOG_DIR / "rasa-server.log"
+        args.port,
+        args.action_port,
+        model=args.model,
+        log_path=LOG_DIR / "rasa-server.log",
+        cors_origins=page_origins(args.web_port),
     )
-    return Supervisor(actions, rasa).run(args.port)
+    return Supervisor(actions, rasa, args.web_port).run(args.port)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# The demo page's port in the browser tests: the only origin CORS allows. Kept
+# in the environment because pytest imports this file twice (as `conftest`,
+# and as `tests.conftest` from the tests), and both must agree.
+PAGE_PORT = int(os.environ.setdefault("TEST_PAGE_PORT", str(free_port())))
+
+
 @pytest.fixture(scope="session")
 def staff_webhook() -> Iterator[StaffWebhook]:
     hook = StaffWebhook()
@@ -120,6 +126,7 @@ def assistant(
         rasa_server,
         tracker_store_config,
     )
+    from scripts.web_server import page_origins
 
     assert DEFAULT_MODEL.is_file(), "no trained model: run `make train` first"
     action_port, rasa_port = free_port(), free_port()
@@ -135,6 +142,7 @@ def assistant(
         action_port,
         log_path=server_logs / "rasa.log",
         tracker_store=tracker_store_config(sqlite_path=tracker_db),
+        cors_origins=page_origins(PAGE_PORT),
         HANDOFF_SPOOL=str(handoff_spool),
     )
     actions.start()

@@ -118,7 +118,7 @@ def test_crashed_action_server_is_restarted_and_answers_resume(tmp_path: Path) -
     }
     supervisor = subprocess.Popen(
         [sys.executable, "-m", "scripts.run_assistant", "--port", str(rasa_port),
-         "--action-port", str(action_port)],
+         "--action-port", str(action_port), "--web-port", str(free_port())],
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     output: list[str] = []

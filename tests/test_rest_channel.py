@@ -127,3 +127,24 @@ def test_any_text_gets_a_clear_4xx_or_a_contract_reply(assistant: str, message: 
 def test_any_json_body_gets_a_clear_answer(assistant: str, body: object) -> None:
     response = requests.post(assistant, json=body, timeout=30)
     assert response.status_code in (200, 400), response.text
+
+
+@pytest.mark.integration
+def test_cors_allows_the_demo_page_and_nothing_else(assistant: str) -> None:
+    from tests.conftest import PAGE_PORT
+
+    body = {"sender": f"cors-{uuid.uuid4()}", "message": "hello"}
+    page = f"http://localhost:{PAGE_PORT}"
+    allowed = requests.post(assistant, json=body, headers={"Origin": page}, timeout=30)
+    assert allowed.headers.get("Access-Control-Allow-Origin") == page
+    other = requests.post(
+        assistant, json=body, headers={"Origin": "https://evil.example"}, timeout=30
+    )
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+@pytest.mark.integration
+def test_rasa_http_api_is_not_exposed(assistant: str) -> None:
+    base = assistant.removesuffix("/webhooks/rest/webhook")
+    response = requests.get(f"{base}/conversations/anyone/tracker", timeout=30)
+    assert response.status_code in (403, 404)

@@ -1,0 +1,179 @@
+"""Two Rasa servers on shared PostgreSQL and Redis (Rasa's own scaling design), on one machine."""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import os
+import pwd
+import shutil
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from sqlalchemy import create_engine, text
+
+from scripts.assistant_processes import (
+    action_server,
+    lock_store_config,
+    rasa_server,
+    tracker_store_config,
+)
+from scripts.evaluate_holdout import holdout_examples
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.integration
+
+
+def postgres_bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    assert found, "PostgreSQL is missing: make test installs it from Debian"
+    return found[-1]
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster on a loopback port; yields its base URL."""
+    root = Path(tempfile.mkdtemp(prefix="pg-", dir="/tmp"))
+    data, sockets = root / "data", root / "sockets"
+    sockets.mkdir()
+    owner = pwd.getpwnam("postgres")
+    os.chmod(root, 0o755)
+    for path in (root, sockets):
+        os.chown(path, owner.pw_uid, owner.pw_gid)
+    port = free_port()
+
+    def as_postgres(*command: str) -> None:
+        subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)  # fmt: skip
+
+    as_postgres(postgres_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "assistant")
+    as_postgres(postgres_bin("pg_ctl"), "-D", str(data), "-w", "-l", str(root / "pg.log"), "-o",
+                f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1", "start")  # fmt: skip
+    try:
+        engine = create_engine(f"postgresql://assistant@127.0.0.1:{port}/postgres",
+                               isolation_level="AUTOCOMMIT")  # fmt: skip
+        with engine.connect() as connection:
+            connection.execute(text("CREATE DATABASE trackers"))
+            connection.execute(text("CREATE DATABASE handoffs"))
+        engine.dispose()
+        yield f"postgresql://assistant@127.0.0.1:{port}"
+    finally:
+        as_postgres(postgres_bin("pg_ctl"), "-D", str(data), "-m", "fast", "stop")
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def redis() -> Iterator[str]:
+    port = free_port()
+    server = subprocess.Popen(
+        [shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind", "127.0.0.1",
+         "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    time.sleep(0.5)
+    yield f"redis://127.0.0.1:{port}/1"
+    server.terminate()
+    server.wait(10)
+
+
+@pytest.fixture(scope="module")
+def replicas(postgres: str, redis: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list]:
+    """Two Rasa servers, each with its action server, on the shared stores; yields their URLs."""
+    logs = tmp_path_factory.mktemp("replicas")
+    processes, urls = [], []
+    for replica in ("a", "b"):
+        action_port, rasa_port = free_port(), free_port()
+        env = {
+            "HANDOFF_DB_URL": f"{postgres}/handoffs",
+            "HANDOFF_SPOOL": str(logs / f"spool-{replica}.jsonl"),
+        }
+        processes.append(
+            action_server(action_port, log_path=logs / f"actions-{replica}.log", **env)
+        )
+        processes.append(
+            rasa_server(
+                rasa_port,
+                action_port,
+                log_path=logs / f"rasa-{replica}.log",
+                tracker_store=tracker_store_config(url=f"{postgres}/trackers"),
+                lock_store=lock_store_config(redis),
+                **env,
+            )
+        )
+        urls.append(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook")
+    for process in processes:
+        process.start()
+    try:
+        for process in processes:
+            process.wait_ready(timeout=240)
+        yield urls
+    finally:
+        for process in processes:
+            process.stop()
+
+
+async def post(session: aiohttp.ClientSession, url: str, sender: str, message: str) -> list:
+    async with session.post(url, json={"sender": sender, "message": message}) as response:
+        assert response.status == 200
+        return await response.json()
+
+
+def has_kind(reply: list) -> bool:
+    return any(isinstance(i.get("custom"), dict) and i["custom"].get("kind") for i in reply)
+
+
+async def converse(urls: list[str], main: str, turns: list[str], others: list[str]) -> dict:
+    replies: dict[str, list] = {"main": [], "others": []}
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
+
+        async def main_conversation() -> None:
+            for index, message in enumerate(turns):  # alternately to both replicas
+                replies["main"].append(await post(session, urls[index % 2], main, message))
+
+        async def other(sender: str, offset: int) -> None:
+            for index, message in enumerate(turns[:5]):
+                replies["others"].append(
+                    await post(session, urls[(index + offset) % 2], sender, message)
+                )
+
+        await asyncio.gather(main_conversation(), *(other(s, i) for i, s in enumerate(others)))
+        # Two turns of one conversation at the same moment, one on each replica.
+        burst = await asyncio.gather(
+            post(session, urls[0], main, turns[0]), post(session, urls[1], main, turns[1])
+        )
+        replies["main"].extend(burst)
+    return replies
+
+
+def stored_user_texts(postgres: str, sender: str) -> list[str]:
+    engine = create_engine(f"{postgres}/trackers")
+    with engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"),
+            {"s": sender},
+        ).all()
+    import json
+
+    return [json.loads(data)["text"] for type_name, data in rows if type_name == "user"]
+
+
+def test_turns_alternating_between_replicas_are_all_answered_and_kept_in_order(
+    replicas: list[str], postgres: str
+) -> None:
+    messages = [t for intent, t in holdout_examples() if intent not in {"out_of_scope"}][:10]
+    main = f"scale-{uuid.uuid4()}"
+    others = [f"scale-other-{uuid.uuid4()}" for _ in range(6)]
+    replies = asyncio.run(converse(replicas, main, messages, others))
+
+    assert all(has_kind(r) for r in replies["main"] + replies["others"])
+    stored = stored_user_texts(postgres, main)
+    assert stored[: len(messages)] == messages, "every turn, in the order sent"
+    assert sorted(stored[len(messages) :]) == sorted(messages[:2]), "both burst turns kept"
+    for sender in others:
+        assert stored_user_texts(postgres, sender) == messages[:5]
