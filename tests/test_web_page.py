@@ -116,3 +116,37 @@ def test_page_is_labelled_and_fits_a_phone(page: object) -> None:
     assert width <= 390, "no sideways scrolling on a phone"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.tagName") in {"A", "DEEP-CHAT", "BUTTON"}
+
+
+def test_clarify_options_are_buttons_that_send_their_topic(page: object) -> None:
+    """The page's handling of `clarify`, with the REST reply stubbed in the browser."""
+    import json
+
+    sent: list[dict] = []
+
+    def reply(route: object) -> None:
+        body = json.loads(route.request.post_data)
+        sent.append(body)
+        if len(sent) == 1:
+            items = [
+                {"recipient_id": body["sender"], "text": "Did you mean one of these?",
+                 "buttons": [{"title": "Cost", "payload": "/cost"},
+                             {"title": "Insurance", "payload": "/insurance"}]},
+                {"recipient_id": body["sender"], "custom": {"kind": "clarify",
+                                                            "options": ["cost", "insurance"]}},
+            ]  # fmt: skip
+        else:
+            answer = {"kind": "answer", "topic": "insurance", "sources": []}
+            items = [{"recipient_id": body["sender"], "text": "Insurance answer", "custom": answer}]
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(items))
+
+    page.route("**/webhooks/rest/webhook", reply)
+    ask(page, "price or coverage?")
+    button = page.locator("deep-chat button.deep-chat-suggestion-button", has_text="Insurance")
+    button.wait_for()
+    button.click()
+    page.wait_for_function(
+        "() => document.querySelector('deep-chat').shadowRoot.textContent"
+        ".includes('Insurance answer')"
+    )
+    assert [b["message"] for b in sent] == ["price or coverage?", "/insurance"]
