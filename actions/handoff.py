@@ -56,6 +56,15 @@ def record_callback(tracker: Tracker, status: str, **details: Any) -> dict[str, 
     return contract.spooled_handoff_item(request, spool.spool(request))
 
 
+def remembered(reason: str, handoff_id: str | None) -> list[EventType]:
+    """What the conversation keeps of a handoff, stored or spooled."""
+    events: list[EventType] = [SlotSet("handoff_id", handoff_id), SlotSet("handoff_reason", reason)]
+    if reason == "contraindication":
+        # Later eligibility and booking answers remind of clinician review.
+        events.append(SlotSet("contraindication_handoff", True))
+    return events
+
+
 class ActionCreateHandoff(Action):
     """Stores a handoff request (staff are notified), tells the patient, offers a callback."""
 
@@ -84,7 +93,7 @@ class ActionCreateHandoff(Action):
             dispatcher.utter_message(
                 json_message=contract.spooled_handoff_item(request, provisional)
             )
-            return [SlotSet("handoff_reason", request["reason"])]
+            return remembered(request["reason"], handoff_id=None)
 
         dispatcher.utter_message(text=content.reply("handoff_created"))
         dispatcher.utter_message(json_message=contract.handoff_item(handoff))
@@ -95,13 +104,7 @@ class ActionCreateHandoff(Action):
                 {"title": "No, thanks", "payload": "/deny"},
             ],
         )
-        events: list[EventType] = [
-            SlotSet("handoff_id", handoff.id),
-            SlotSet("handoff_reason", handoff.reason),
-        ]
-        if handoff.reason == "contraindication":
-            events.append(SlotSet("contraindication_handoff", True))
-        return events
+        return remembered(handoff.reason, handoff.id)
 
 
 class AskCallbackDetail(Action, abc.ABC):

@@ -17,6 +17,7 @@ from actions.handoff import (
     AskCallbackContact,
     ValidateCallbackForm,
 )
+from handoffs import spool
 from handoffs.store import HandoffStore
 
 
@@ -150,3 +151,20 @@ async def test_after_a_handoff_booking_answers_remind_of_clinician_review() -> N
         tracker("what is ketamine", "ketamine_what_is", slots={"contraindication_handoff": True}),
     )
     assert "clinician needs to review" not in general[0]["text"]
+
+
+async def test_handoff_is_spooled_and_remembered_when_the_database_is_down(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        handoff_actions, "_store", HandoffStore("postgresql://nobody@127.0.0.1:9/x")
+    )
+    monkeypatch.setenv("HANDOFF_SPOOL", str(tmp_path / "spool.jsonl"))
+    messages, events = await run(
+        ActionCreateHandoff(), tracker("I have glaucoma", "disclose_condition", ("eye_pressure",))
+    )
+    [item] = customs(messages)
+    assert item["handoff_id"].startswith("h-pending-") and item["conditions"] == ["eye_pressure"]
+    assert any(e.get("name") == "contraindication_handoff" and e["value"] for e in events)
+    [kept] = spool.pending(tmp_path / "spool.jsonl")
+    assert kept["trigger_message"] == "I have glaucoma" and kept["conditions"] == ["eye_pressure"]
