@@ -37,6 +37,7 @@ from scripts.assistant_processes import (
     VENV_BIN,
     action_server,
     assistant_env,
+    free_port,
     rasa_server,
     tracker_store_config,
 )
@@ -157,14 +158,6 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return round(int(line.split()[1]) / 1024, 1)
     return 0.0
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 async def first_answer(url: str, deadline: float) -> None:

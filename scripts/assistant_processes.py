@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -100,6 +101,13 @@ def write_endpoints(
     path.write_text(yaml.safe_dump(endpoints, sort_keys=False))
     path.chmod(0o600)  # may hold a database password
     return path
+
+
+def free_port() -> int:
+    """A port nothing on this machine listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def is_up(url: str) -> bool:

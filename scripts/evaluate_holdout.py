@@ -26,14 +26,22 @@ HOLDOUT = PROJECT_ROOT / "tests" / "data" / "nlu_holdout.yml"
 SMALLTALK = {"greet", "goodbye", "thank", "bot_challenge"}
 
 
-def holdout_examples(path: Path = HOLDOUT) -> list[tuple[str, str]]:
+def nlu_examples(path: Path) -> list[tuple[str, str]]:
+    """(intent, text) pairs of a Rasa NLU YAML file, entity markup removed."""
     pairs = []
-    for block in yaml.safe_load(path.read_text())["nlu"]:
+    for block in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu", []):
+        if "intent" not in block:
+            continue  # lookup tables, synonyms
         for line in block["examples"].splitlines():
-            if line.strip().startswith("- "):
-                text = re.sub(r"\[([^\]]+)\]\{[^}]*\}", r"\1", line.strip()[2:])
+            line = line.strip()
+            if line.startswith("- "):
+                text = re.sub(r"\[([^\]]+)\](\{[^}]*\}|\([^)]*\))", r"\1", line[2:])
                 pairs.append((block["intent"], text))
     return pairs
+
+
+def holdout_examples(path: Path = HOLDOUT) -> list[tuple[str, str]]:
+    return nlu_examples(path)
 
 
 def reply_kind(items: list[dict]) -> tuple[str, str | None]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +11,7 @@ import pytest
 import yaml
 
 from actions.content_store import DEFAULT_CONTENT_DIR, Content
+from scripts.assistant_processes import free_port
 from tests.staff_webhook import StaffWebhook
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -27,22 +27,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def read_yaml(path: Path) -> object:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
-
-
-def nlu_examples(path: Path) -> list[tuple[str, str]]:
-    """(intent, text) pairs of a Rasa NLU YAML file, entity markup removed."""
-    import re
-
-    pairs = []
-    for block in read_yaml(path).get("nlu", []):
-        if "intent" not in block:
-            continue
-        for line in block["examples"].splitlines():
-            line = line.strip()
-            if line.startswith("- "):
-                text = re.sub(r"\[([^\]]+)\](\{[^}]*\}|\([^)]*\))", r"\1", line[2:])
-                pairs.append((block["intent"], text))
-    return pairs
 
 
 @pytest.fixture(scope="session")
@@ -63,12 +47,6 @@ def content_copy(tmp_path: Path) -> Path:
     target = tmp_path / "content"
     shutil.copytree(DEFAULT_CONTENT_DIR, target)
     return target
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 # The demo page's port in the browser tests: the only origin CORS allows. Kept

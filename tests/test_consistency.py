@@ -6,7 +6,8 @@ import re
 from collections import Counter
 
 from actions.content_store import Content
-from tests.conftest import PROJECT_ROOT, TEST_DATA, nlu_examples, read_yaml
+from scripts.evaluate_holdout import nlu_examples
+from tests.conftest import PROJECT_ROOT, TEST_DATA, read_yaml
 
 DOMAIN = read_yaml(PROJECT_ROOT / "domain.yml")
 RULES = read_yaml(PROJECT_ROOT / "data" / "rules.yml")["rules"]

@@ -11,11 +11,11 @@ from sqlalchemy import create_engine, text
 
 from scripts.assistant_processes import (
     action_server,
+    free_port,
     lock_store_config,
     rasa_server,
     tracker_store_config,
 )
-from tests.conftest import free_port
 
 
 def test_tracker_store_url_becomes_rasa_endpoint_config() -> None:

@@ -18,8 +18,13 @@ import pytest
 import requests
 
 from handoffs import spool
-from scripts.assistant_processes import PROJECT_ROOT, is_up, rasa_server, tracker_store_config
-from tests.conftest import free_port
+from scripts.assistant_processes import (
+    PROJECT_ROOT,
+    free_port,
+    is_up,
+    rasa_server,
+    tracker_store_config,
+)
 from tests.contract import assert_follows_contract
 
 pytestmark = pytest.mark.integration

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from safety.screen import Lexicon, LexiconError, SafetyScreen, normalise
-from tests.conftest import TEST_DATA, nlu_examples, read_yaml
+from scripts.evaluate_holdout import nlu_examples
+from tests.conftest import TEST_DATA, read_yaml
 
 SAFETY_SETS = [TEST_DATA / "safety_set.yml", TEST_DATA / "safety_set_blind.yml"]
 MAX_TOPIC_FALSE_ALARMS = 0.02

@@ -20,12 +20,12 @@ from sqlalchemy import create_engine, text
 
 from scripts.assistant_processes import (
     action_server,
+    free_port,
     lock_store_config,
     rasa_server,
     tracker_store_config,
 )
 from scripts.evaluate_holdout import holdout_examples
-from tests.conftest import free_port
 
 pytestmark = pytest.mark.integration
 
