@@ -29,6 +29,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     create_engine,
+    delete,
     select,
     update,
 )
@@ -257,6 +258,39 @@ class HandoffStore:
             if status:
                 query = query.where(HandoffRow.status == status)
             return [Handoff.from_row(row) for row in session.execute(query).scalars()]
+
+    def forget_conversation(self, conversation_id: str) -> int:
+        """Deletes a conversation's requests and their notifications; returns how many requests."""
+        with self._session() as session:
+            ids = (
+                session.execute(
+                    select(HandoffRow.id).where(HandoffRow.conversation_id == conversation_id)
+                )
+                .scalars()
+                .all()
+            )
+            return self._delete(session, ids)
+
+    def purge_resolved(self, created_before: dt.datetime) -> tuple[int, int]:
+        """Deletes resolved requests created before the cutoff, with their notifications.
+
+        Open requests are never deleted. Returns (deleted, open requests kept).
+        """
+        with self._session() as session:
+            old = session.execute(
+                select(HandoffRow.id, HandoffRow.status).where(
+                    HandoffRow.created_at < created_before
+                )
+            ).all()
+            resolved = [row.id for row in old if row.status == RESOLVED]
+            return self._delete(session, resolved), len(old) - len(resolved)
+
+    @staticmethod
+    def _delete(session: Session, ids: list[int]) -> int:
+        if not ids:
+            return 0
+        session.execute(delete(NotificationRow).where(NotificationRow.handoff_id.in_(ids)))
+        return session.execute(delete(HandoffRow).where(HandoffRow.id.in_(ids))).rowcount
 
     def _row(self, session: Session, handoff_id: str) -> HandoffRow:
         row = session.get(HandoffRow, number_of(handoff_id))

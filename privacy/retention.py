@@ -12,10 +12,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, delete, inspect, select, text
+from sqlalchemy import create_engine, inspect, text
 
 from handoffs import spool
-from handoffs.store import RESOLVED, HandoffRow, HandoffStore, NotificationRow, utcnow
+from handoffs.store import HandoffStore, utcnow
 
 DEFAULT_RETENTION_DAYS = 90
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -63,15 +63,7 @@ class PatientData:
                     {"sender": conversation_id},
                 ).rowcount
             report.conversations = int(report.events > 0)
-        with self.handoffs._session() as session:
-            ids = (
-                session.execute(
-                    select(HandoffRow.id).where(HandoffRow.conversation_id == conversation_id)
-                )
-                .scalars()
-                .all()
-            )
-            report.handoffs = self._delete_handoffs(session, ids)
+        report.handoffs = self.handoffs.forget_conversation(conversation_id)
         report.spooled = spool.forget(conversation_id, self.spool_path)
         return report
 
@@ -97,21 +89,7 @@ class PatientData:
                         text("DELETE FROM events WHERE sender_id = :sender"), {"sender": sender}
                     ).rowcount
                 report.conversations = len(old)
-        handoff_cutoff = utcnow() - dt.timedelta(days=days)
-        with self.handoffs._session() as session:
-            old_handoffs = session.execute(
-                select(HandoffRow.id, HandoffRow.status).where(
-                    HandoffRow.created_at < handoff_cutoff
-                )
-            ).all()
-            resolved = [row.id for row in old_handoffs if row.status == RESOLVED]
-            report.open_handoffs_kept = len(old_handoffs) - len(resolved)
-            report.handoffs = self._delete_handoffs(session, resolved)
+        report.handoffs, report.open_handoffs_kept = self.handoffs.purge_resolved(
+            utcnow() - dt.timedelta(days=days)
+        )
         return report
-
-    @staticmethod
-    def _delete_handoffs(session, ids: list[int]) -> int:
-        if not ids:
-            return 0
-        session.execute(delete(NotificationRow).where(NotificationRow.handoff_id.in_(ids)))
-        return session.execute(delete(HandoffRow).where(HandoffRow.id.in_(ids))).rowcount
