@@ -13,6 +13,15 @@ from actions.content_store import RenderedAnswer
 from handoffs.store import Handoff
 
 
+def reply_kinds(messages: list[dict[str, Any]]) -> set[str]:
+    """The kinds of the custom items in a reply (empty: it told a machine nothing)."""
+    return {
+        m["custom"]["kind"]
+        for m in messages
+        if isinstance(m.get("custom"), dict) and m["custom"].get("kind")
+    }
+
+
 def latest_intent(latest_message: dict[str, Any]) -> str | None:
     """The intent the dialogue acted on (rasa-sdk's helper needs an intent ranking)."""
     return (latest_message.get("intent") or {}).get("name")

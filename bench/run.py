@@ -31,6 +31,7 @@ from typing import Any
 
 import aiohttp
 
+from actions.contract import reply_kinds
 from bench.soak import patient_messages, soak
 from scripts.assistant_processes import (
     PROJECT_ROOT,
@@ -195,7 +196,7 @@ async def load(url: str, concurrency: int, seconds: float, seed: int = 3) -> dic
                 started = time.perf_counter()
                 try:
                     async with session.post(url, json={"sender": sender, "message": message}) as r:
-                        ok = r.status == 200 and any("custom" in i for i in await r.json())
+                        ok = r.status == 200 and bool(reply_kinds(await r.json()))
                 except (aiohttp.ClientError, asyncio.TimeoutError):
                     ok = False
                 latencies.append((time.perf_counter() - started) * 1000)

@@ -23,6 +23,7 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import create_engine, text
 
+from actions.contract import reply_kinds
 from scripts.evaluate_holdout import holdout_examples
 
 TURN_TIMEOUT_SECONDS = 30
@@ -78,7 +79,7 @@ async def conversation(
         result.latencies_ms.append((time.perf_counter() - started) * 1000)
         if body is None:
             result.errors += 1
-        elif not any(isinstance(i.get("custom"), dict) and i["custom"].get("kind") for i in body):
+        elif not reply_kinds(body):
             result.replies_without_kind += 1
 
 

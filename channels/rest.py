@@ -69,14 +69,6 @@ def parse_request(body: Any) -> tuple[str, str, dict[str, Any] | None]:
     return sender.strip(), message, metadata
 
 
-def custom_kinds(messages: list[dict[str, Any]]) -> set[str]:
-    return {
-        m["custom"]["kind"]
-        for m in messages
-        if isinstance(m.get("custom"), dict) and m["custom"].get("kind")
-    }
-
-
 def _log_late_failure(task: asyncio.Task) -> None:
     if not task.cancelled() and task.exception() is not None:
         logger.error("A late reply failed (%s)", type(task.exception()).__name__)
@@ -131,7 +123,7 @@ async def recover(
     agent: Any, message: UserMessage, messages: list[dict[str, Any]], store: ContentStore
 ) -> list[dict[str, Any]]:
     """A part failed or was too slow: emergency instructions first, and no handoff lost."""
-    kinds = custom_kinds(messages)
+    kinds = contract.reply_kinds(messages)
     if "emergency" in kinds:
         return messages
     parse = await agent.parse_message(message.text)  # NLU needs no conversation lock
@@ -199,12 +191,12 @@ class ClinicRestInput(InputChannel):
             messages = list(collector.messages)
             # Only when a part failed (no machine-readable item, or too slow)
             # can an emergency reply or a handoff be missing.
-            if not custom_kinds(messages) or handling not in done:
+            if not contract.reply_kinds(messages) or handling not in done:
                 try:
                     messages = await recover(agent, message, messages, store)
                 except Exception as error:  # e.g. the tracker store is down too
                     logger.error("Recovery after a failed part failed (%s)", type(error).__name__)
-            if not custom_kinds(messages):
+            if not contract.reply_kinds(messages):
                 logger.warning("A reply had no custom item (is the action server up?)")
                 messages += unavailable_reply(sender, store)
             if is_new:

@@ -18,6 +18,7 @@ import aiohttp
 import pytest
 from sqlalchemy import create_engine, text
 
+from actions.contract import reply_kinds
 from scripts.assistant_processes import (
     action_server,
     free_port,
@@ -124,10 +125,6 @@ async def post(session: aiohttp.ClientSession, url: str, sender: str, message: s
         return await response.json()
 
 
-def has_kind(reply: list) -> bool:
-    return any(isinstance(i.get("custom"), dict) and i["custom"].get("kind") for i in reply)
-
-
 async def converse(urls: list[str], main: str, turns: list[str], others: list[str]) -> dict:
     replies: dict[str, list] = {"main": [], "others": []}
     async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=60)) as session:
@@ -171,7 +168,7 @@ def test_turns_alternating_between_replicas_are_all_answered_and_kept_in_order(
     others = [f"scale-other-{uuid.uuid4()}" for _ in range(6)]
     replies = asyncio.run(converse(replicas, main, messages, others))
 
-    assert all(has_kind(r) for r in replies["main"] + replies["others"])
+    assert all(reply_kinds(r) for r in replies["main"] + replies["others"])
     stored = stored_user_texts(postgres, main)
     assert stored[: len(messages)] == messages, "every turn, in the order sent"
     assert sorted(stored[len(messages) :]) == sorted(messages[:2]), "both burst turns kept"
