@@ -36,6 +36,12 @@ def transcript(tracker: Tracker) -> list[dict[str, Any]]:
     return from_conversation.transcript(tracker.events)
 
 
+def request_for_a_person(tracker: Tracker) -> dict[str, Any]:
+    """A `user_request` handoff request from the latest message, whatever its intent."""
+    latest = {**tracker.latest_message, "intent": {"name": "request_human"}}
+    return from_conversation.request_from(tracker.sender_id, latest, tracker.events)
+
+
 def record_callback(tracker: Tracker, status: str, **details: Any) -> dict[str, Any]:
     """Stores the patient's callback answer; spools it if the database cannot take it."""
     handoff_id = tracker.get_slot("handoff_id")
@@ -46,11 +52,7 @@ def record_callback(tracker: Tracker, status: str, **details: Any) -> dict[str, 
         return contract.handoff_item(handoff)
     except Exception as error:  # database down, or the request itself was spooled
         logger.error("Callback not stored (%s); spooling", type(error).__name__)
-    request = from_conversation.request_from(
-        tracker.sender_id,
-        {**tracker.latest_message, "intent": {"name": "request_human"}},
-        tracker.events,
-    )
+    request = request_for_a_person(tracker)
     request["reason"] = tracker.get_slot("handoff_reason") or "user_request"
     request["callback"] = {"status": status, **details, "original_id": handoff_id}
     return contract.spooled_handoff_item(request, spool.spool(request))
@@ -79,11 +81,7 @@ class ActionCreateHandoff(Action):
             tracker.sender_id, tracker.latest_message, tracker.events
         )
         if request is None:  # triggered without a disclosure or request: treat as a request
-            request = from_conversation.request_from(
-                tracker.sender_id,
-                {**tracker.latest_message, "intent": {"name": "request_human"}},
-                tracker.events,
-            )
+            request = request_for_a_person(tracker)
         try:
             handoff = handoff_store().create(**request)
         except Exception as error:  # the database is down: the request must not be lost
