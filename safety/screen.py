@@ -231,6 +231,7 @@ class Lexicon:
     negations_after: tuple[tuple[str, ...], ...]
     self_words: frozenset[str]
     close_relatives: frozenset[str]
+    people: frozenset[str]  # self_words and close_relatives: someone whose health counts
     others: frozenset[str]
     not_conditions: tuple[tuple[str, ...], ...]
     asking_for_self: tuple[tuple[str, ...], ...]
@@ -276,6 +277,7 @@ class Lexicon:
             negations_after=phrases("negations_after"),
             self_words=words("self_words"),
             close_relatives=words("close_relatives"),
+            people=words("self_words") | words("close_relatives"),
             others=words("others"),
             not_conditions=phrases("not_conditions"),
             asking_for_self=phrases("asking_for_self"),
@@ -346,9 +348,7 @@ class SafetyScreen:
         parts = clauses(text)
         whole = [token for part in parts for token in part]
         for_self = _contains(whole, self.lexicon.asking_for_self)
-        personal = any(
-            t in self.lexicon.self_words or t in self.lexicon.close_relatives for t in whole
-        )
+        personal = any(t in self.lexicon.people for t in whole)
         general_message = _contains(whole, self.lexicon.general_message_cues)
         mentions: list[Mention] = []
         emergencies: set[str] = set()
@@ -411,7 +411,7 @@ class SafetyScreen:
             before = before[len(before) - before[::-1].index(BREAK) :]
         # Stop at the nearest person: "I don't know if my PTSD matters" is not a denial.
         for index in range(len(before) - 1, -1, -1):
-            if before[index] in self.lexicon.self_words | self.lexicon.close_relatives:
+            if before[index] in self.lexicon.people:
                 before = before[index + 1 :]
                 break
         if _contains(before, self.lexicon.negations):
