@@ -1,6 +1,6 @@
 """The safety screen as a Rasa NLU component (config.yml: safety.component.SafetyScreen).
 
-It runs after DIET and before the FallbackClassifier: a safety intent it sets
+It runs after the intent classifier and before the FallbackClassifier: a safety intent it sets
 has confidence 1.0, so it is never turned into "did you mean...?". Each
 disclosed condition becomes a `condition` entity whose value is its category.
 """

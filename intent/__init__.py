@@ -1,0 +1,1 @@
+"""Intent classification: a linear model over the featurizers' sentence features."""

@@ -1,0 +1,129 @@
+"""The linear intent model as a Rasa NLU component.
+
+In config.yml: `intent.component.LinearIntentClassifier`.
+
+It reads the sentence-level features the featurizers before it produce (word
+and character n-gram counts, lookup-table matches) and sets `intent` and
+`intent_ranking` like any Rasa intent classifier, so the safety screen and the
+FallbackClassifier after it work unchanged.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.classifier import IntentClassifier
+from rasa.nlu.featurizers.featurizer import Featurizer
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy import sparse
+
+from intent.linear_model import LinearIntentModel
+
+logger = logging.getLogger(__name__)
+
+MODEL_FILE = "linear_intent_model.npz"
+
+
+def sentence_counts(messages: list[Message], features: int | None = None) -> sparse.csr_matrix:
+    """One row per message: its sparse sentence-level text features, side by side.
+
+    Read straight from `message.features` (in pipeline order, the same at
+    training and at prediction): `Message.get_sparse_features` would also
+    combine the token-level features, which this model never uses.
+    """
+    rows = []
+    for message in messages:
+        parts = [
+            f.features
+            for f in message.features
+            if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE and f.is_sparse()
+        ]
+        if parts:
+            rows.append(sparse.hstack(parts, format="csr"))
+        else:  # no text: an empty row, which the model leaves to the fallback
+            rows.append(sparse.csr_matrix((1, features or 0)))
+    return sparse.csr_matrix(sparse.vstack(rows, format="csr"))
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class LinearIntentClassifier(GraphComponent, IntentClassifier):
+    @classmethod
+    def required_components(cls) -> list[type]:
+        return [Featurizer]
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {"alpha": 1e-5, "max_epochs": 50, "random_seed": 42, "ranking_length": 10}
+
+    def __init__(
+        self,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        model: LinearIntentModel | None = None,
+    ) -> None:
+        self.config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self.model = model
+
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> LinearIntentClassifier:
+        return cls(config, model_storage, resource)
+
+    @classmethod
+    def load(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> LinearIntentClassifier:
+        with model_storage.read_from(resource) as directory:
+            model = LinearIntentModel.load(directory / MODEL_FILE)
+        return cls(config, model_storage, resource, model)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = [m for m in training_data.intent_examples if m.get(TEXT) and m.get(INTENT)]
+        if not examples:
+            raise ValueError("LinearIntentClassifier: no intent examples to train on")
+        self.model = LinearIntentModel.fit(
+            sentence_counts(examples),
+            [m.get(INTENT) for m in examples],
+            alpha=self.config["alpha"],
+            max_epochs=self.config["max_epochs"],
+            seed=self.config["random_seed"],
+        )
+        with self._model_storage.write_to(self._resource) as directory:
+            self.model.save(directory / MODEL_FILE)
+        return self._resource
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        if self.model is None or not messages:
+            return messages
+        predictions = self.model.predict(sentence_counts(messages, len(self.model.idf)))
+        for message, prediction in zip(messages, predictions, strict=True):
+            ranking = [
+                {"name": name, "confidence": confidence}
+                for name, confidence in zip(prediction.intents, prediction.confidences, strict=True)
+            ][: self.config["ranking_length"]]
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set("intent_ranking", ranking, add_to_output=True)
+        return messages
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data

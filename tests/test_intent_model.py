@@ -1,0 +1,162 @@
+"""The linear intent model on its own, and as a Rasa component fed by real featurizers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
+    CountVectorsFeaturizer,
+)
+from rasa.nlu.tokenizers.whitespace_tokenizer import WhitespaceTokenizer
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from scipy import sparse
+
+from intent.component import LinearIntentClassifier, sentence_counts
+from intent.linear_model import LinearIntentModel
+
+EXAMPLES = {
+    "cost": [
+        "how much does it cost",
+        "what is the price of an infusion",
+        "is it expensive",
+        "how much will I pay",
+        "what are the fees",
+    ],
+    "side_effects": [
+        "what are the side effects",
+        "will I feel sick afterwards",
+        "does it cause nausea",
+        "side effects of ketamine",
+        "is dizziness normal after it",
+    ],
+    "greet": ["hello", "hi there", "good morning", "hey", "hi"],
+}
+
+
+# --- the plain model ---------------------------------------------------------------
+
+
+def counts(rows: list[list[float]]) -> sparse.csr_matrix:
+    return sparse.csr_matrix(np.array(rows, dtype=float))
+
+
+TOY = counts([[3, 0, 0, 1], [2, 1, 0, 1], [0, 0, 4, 1], [0, 1, 3, 1], [0, 2, 0, 1]])
+TOY_LABELS = ["a", "a", "b", "b", "c"]
+
+
+def test_predicts_the_intent_whose_features_it_shares() -> None:
+    model = LinearIntentModel.fit(TOY, TOY_LABELS)
+    best = [p.intents[0] for p in model.predict(counts([[5, 0, 0, 1], [0, 0, 2, 1]]))]
+    assert best == ["a", "b"]
+
+
+def test_ranking_is_best_first_and_confidences_sum_to_one() -> None:
+    model = LinearIntentModel.fit(TOY, TOY_LABELS)
+    for prediction in model.predict(TOY):
+        assert sorted(prediction.intents) == ["a", "b", "c"]
+        assert list(prediction.confidences) == sorted(prediction.confidences, reverse=True)
+        assert sum(prediction.confidences) == pytest.approx(1.0)
+
+
+def test_a_message_without_features_gets_finite_confidences() -> None:
+    model = LinearIntentModel.fit(TOY, TOY_LABELS)
+    (prediction,) = model.predict(counts([[0, 0, 0, 0]]))
+    assert np.isfinite(prediction.confidences).all()
+    assert sum(prediction.confidences) == pytest.approx(1.0)
+
+
+def test_two_intents_give_complementary_confidences() -> None:
+    model = LinearIntentModel.fit(TOY[:4], TOY_LABELS[:4])
+    (prediction,) = model.predict(counts([[4, 0, 0, 1]]))
+    assert prediction.intents[0] == "a"
+    assert sum(prediction.confidences) == pytest.approx(1.0)
+
+
+def test_training_is_deterministic() -> None:
+    first = LinearIntentModel.fit(TOY, TOY_LABELS).predict(TOY)
+    second = LinearIntentModel.fit(TOY, TOY_LABELS).predict(TOY)
+    assert first == second
+
+
+def test_saved_model_is_plain_arrays_and_loads_identically(tmp_path) -> None:
+    model = LinearIntentModel.fit(TOY, TOY_LABELS)
+    path = tmp_path / "model.npz"
+    model.save(path)
+    with np.load(path, allow_pickle=False) as arrays:  # raises on pickled objects
+        assert all(arrays[name].dtype != object for name in arrays.files)
+    assert LinearIntentModel.load(path).predict(TOY) == model.predict(TOY)
+
+
+# --- the Rasa component --------------------------------------------------------------
+
+
+@pytest.fixture
+def pipeline(tmp_path):
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}), "test")
+    tokenizer = WhitespaceTokenizer.create(
+        WhitespaceTokenizer.get_default_config(), storage, Resource("tokenizer"), context
+    )
+    words = CountVectorsFeaturizer.create(
+        CountVectorsFeaturizer.get_default_config(), storage, Resource("words"), context
+    )
+    chars = CountVectorsFeaturizer.create(
+        {**CountVectorsFeaturizer.get_default_config(), "analyzer": "char_wb", "max_ngram": 4},
+        storage,
+        Resource("chars"),
+        context,
+    )
+    training = TrainingData(
+        [Message.build(text, intent) for intent, texts in EXAMPLES.items() for text in texts]
+    )
+    tokenizer.process_training_data(training)
+    for featurizer in (words, chars):
+        featurizer.train(training)
+        featurizer.process_training_data(training)
+
+    def featurize(texts: list[str]) -> list[Message]:
+        messages = [Message({TEXT: text}) for text in texts]
+        tokenizer.process(messages)
+        words.process(messages)
+        chars.process(messages)
+        return messages
+
+    return storage, context, training, featurize
+
+
+def test_component_classifies_after_being_saved_and_loaded(pipeline) -> None:
+    storage, context, training, featurize = pipeline
+    resource = Resource("linear")
+    config = {**LinearIntentClassifier.get_default_config(), "ranking_length": 2}
+    LinearIntentClassifier.create(config, storage, resource, context).train(training)
+
+    loaded = LinearIntentClassifier.load(config, storage, resource, context)
+    messages = loaded.process(featurize(["how much is the price", "side effect nausea", "hello"]))
+
+    assert [m.get("intent")["name"] for m in messages] == ["cost", "side_effects", "greet"]
+    for message in messages:
+        ranking = message.get("intent_ranking")
+        assert len(ranking) == 2 and ranking[0] == message.get("intent")
+        assert 0.0 < ranking[1]["confidence"] <= ranking[0]["confidence"] <= 1.0
+
+
+def test_component_reads_only_sentence_features(pipeline) -> None:
+    *_, featurize = pipeline
+    (message,) = featurize(["what are the side effects"])
+    row = sentence_counts([message])
+    _, sentence = message.get_sparse_features(TEXT)
+    assert row.shape == (1, sentence.features.shape[1])
+    assert (row != sparse.csr_matrix(sentence.features)).nnz == 0
+
+
+def test_component_refuses_to_train_without_examples(tmp_path) -> None:
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(GraphSchema({}), "test")
+    component = LinearIntentClassifier.create({}, storage, Resource("linear"), context)
+    with pytest.raises(ValueError, match="no intent examples"):
+        component.train(TrainingData([]))
