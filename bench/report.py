@@ -70,6 +70,11 @@ def write_benchmarks_md(results: dict[str, Any]) -> None:
         f"{c['soak']['user_messages_stored']} stored"
         for n, c in configs.items()
     )
+    steal_line = "; ".join(
+        f"{n}: training {c.get('steal_pct_training', '-')}%, "
+        f"serving {c.get('steal_pct_serving', '-')}%"
+        for n, c in configs.items()
+    )
     confused = "\n".join(f"- {n}: " + ", ".join(c["most_confused"]) for n, c in configs.items())
     machine = results["machine"]
     table = "\n".join(lines)
@@ -84,6 +89,9 @@ training data: `config.yml` (ours) and `bench/configs/rasa_default.yml`
 {table}
 
 Soak (200 conversations of 5 turns, 20 at a time): {soak_line}.
+
+CPU steal (time the hypervisor gave to other virtual machines) while
+measuring: {steal_line}. Timings on a shared machine vary with it.
 
 Most confused topic pairs on the held-out set:
 {confused}

@@ -68,6 +68,28 @@ def log(message: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {message}", flush=True)
 
 
+def cpu_jiffies() -> tuple[int, int]:
+    """(stolen, total) CPU time since boot, from /proc/stat."""
+    first_line = Path("/proc/stat").read_text().split("\n", 1)[0]
+    user, nice, system, idle, iowait, irq, softirq, steal = map(int, first_line.split()[1:9])
+    return steal, user + nice + system + idle + iowait + irq + softirq + steal
+
+
+class StealMeter:
+    """The share of CPU time the hypervisor gave to other machines while a phase ran.
+
+    This machine is a virtual machine: a busy neighbour slows every timing here,
+    so each timing is reported with the steal measured while it ran.
+    """
+
+    def __init__(self) -> None:
+        self.start = cpu_jiffies()
+
+    def percent(self) -> float:
+        (stolen_before, total_before), (stolen, total) = self.start, cpu_jiffies()
+        return round(100 * (stolen - stolen_before) / max(1, total - total_before), 1)
+
+
 # --- training ------------------------------------------------------------------
 
 
@@ -273,8 +295,10 @@ async def run_phases(
         for name in names:
             cache = work / name / "cache"
             log(f"{name}: cold training")
+            steal = StealMeter()
             models[name], seconds = train(CONFIGS[name], work / name / "models", cache)
             results[name]["train_cold_s"] = round(seconds, 1)
+            results[name]["steal_pct_training"] = steal.percent()
             log(f"{name}: retraining after a response edit (warm cache)")
             results[name]["retrain_after_response_edit_s"] = round(
                 retrain_after_response_edit(CONFIGS[name], work / name / "models", cache), 1
@@ -288,7 +312,9 @@ async def run_phases(
         log(f"{name}: serving, load and soak")
         serving = work / name / "serving"
         serving.mkdir(parents=True, exist_ok=True)
+        steal = StealMeter()
         results[name].update(await serve_and_measure(models[name], budget, serving))
+        results[name]["steal_pct_serving"] = steal.percent()
         save(results)
     if budget.folds:
         for name in names:
