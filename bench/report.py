@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import sys
 from typing import Any
 
 from scripts.assistant_processes import PROJECT_ROOT
+
+RESULTS = PROJECT_ROOT / "bench" / "results" / "full.json"
 
 ROWS = [
     ("Held-out topic accuracy (intent)", "topic_accuracy", "pct", ">= 95%, ahead of default"),
@@ -110,3 +114,13 @@ answers are domain responses, pays for the same edit.
     if notes.exists():
         text += "\n" + notes.read_text()
     (PROJECT_ROOT / "BENCHMARKS.md").write_text(text)
+
+
+def main() -> int:
+    """`python -m bench.report`: rewrites BENCHMARKS.md from bench/results/full.json."""
+    write_benchmarks_md(json.loads(RESULTS.read_text()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

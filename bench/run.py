@@ -2,6 +2,9 @@
 
     python -m bench.run            # full budget (about an hour on 2 cores)
     python -m bench.run --quick    # tiny budget: checks the scripts run (make test)
+    python -m bench.run --only-cv --configs rasa_default
+                                   # cross-validation alone, merged into full.json
+                                   # (the default config's takes about 2 hours here)
 
 Writes bench/results/<budget>.json and, for the full budget, the table in
 BENCHMARKS.md. Both configurations are trained on the same data, served by
@@ -333,17 +336,37 @@ def machine() -> dict[str, Any]:
     }
 
 
+def save_results(out: Path, budget: Budget, configs: dict, complete: bool) -> dict[str, Any]:
+    results = {
+        "budget": budget.name,
+        "complete": complete,
+        "machine": machine(),
+        "configs": configs,
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=2))
+    return results
+
+
+def cross_validate_into(out: Path, names: list[str], folds: int) -> dict[str, Any]:
+    """Adds cross-validation figures to an existing results file, one config at a time."""
+    results = json.loads(out.read_text())
+    work = Path(tempfile.mkdtemp(prefix="bench-cv-"))
+    try:
+        for name in names:
+            log(f"{name}: {folds}-fold cross-validation")
+            results["configs"].setdefault(name, {}).update(
+                cross_validate(CONFIGS[name], folds, work / name)
+            )
+            out.write_text(json.dumps(results, indent=2))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return results
+
+
 async def run(budget: Budget, names: list[str], out: Path) -> dict[str, Any]:
     def save(configs: dict, complete: bool = False) -> dict[str, Any]:
-        results = {
-            "budget": budget.name,
-            "complete": complete,
-            "machine": machine(),
-            "configs": configs,
-        }
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(results, indent=2))
-        return results
+        return save_results(out, budget, configs, complete)
 
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     try:
@@ -358,6 +381,11 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="tiny budget, no training")
+    parser.add_argument(
+        "--only-cv",
+        action="store_true",
+        help="only cross-validate, adding the figures to an existing results file",
+    )
     parser.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     parser.add_argument(
         "--out", type=Path, help="results file (default bench/results/<budget>.json)"
@@ -365,7 +393,10 @@ def main() -> int:
     args = parser.parse_args()
     budget = QUICK if args.quick else FULL
     out = args.out or BENCH / "results" / f"{budget.name}.json"
-    results = asyncio.run(run(budget, args.configs, out))
+    if args.only_cv:
+        results = cross_validate_into(out, args.configs, FULL.folds)
+    else:
+        results = asyncio.run(run(budget, args.configs, out))
     log(f"results written to {out}")
     if budget is FULL:
         from bench.report import write_benchmarks_md

@@ -49,3 +49,23 @@ def test_report_renders_a_row_per_measure(tmp_path, monkeypatch) -> None:
     text = (tmp_path / "BENCHMARKS.md").read_text()
     assert "| Held-out topic accuracy (intent) | 96.0% | 96.0% |" in text
     assert "| 10 conversations: p50 | 20 ms | 20 ms | <= 50 ms |" in text
+
+
+def test_cross_validation_alone_adds_to_existing_results(tmp_path, monkeypatch) -> None:
+    import bench.run as run
+
+    out = tmp_path / "full.json"
+    out.write_text(json.dumps({"complete": False, "configs": {"ours": {"train_cold_s": 40}}}))
+    calls = []
+
+    def fake_cross_validate(config, folds, work):
+        calls.append((config.name, folds))
+        return {"cv_accuracy": 0.9, "cv_macro_f1": 0.8}
+
+    monkeypatch.setattr(run, "cross_validate", fake_cross_validate)
+    run.cross_validate_into(out, ["ours", "rasa_default"], 5)
+
+    configs = json.loads(out.read_text())["configs"]
+    assert calls == [("config.yml", 5), ("rasa_default.yml", 5)]
+    assert configs["ours"] == {"train_cold_s": 40, "cv_accuracy": 0.9, "cv_macro_f1": 0.8}
+    assert configs["rasa_default"]["cv_accuracy"] == 0.9
