@@ -6,6 +6,9 @@ Rasa's own REST channel plus the guarantees of shared/api-contract.md:
 - every reply carries at least one `custom` item: if a part is down and the
   dialogue produced none, the patient is told to call the clinic (`fallback`);
 - message text never reaches the logs.
+
+Loading it also makes Rasa check action server replies against a schema
+compiled once (`channels/action_reply_check.py`).
 """
 
 from __future__ import annotations
@@ -26,9 +29,12 @@ from sanic.response import HTTPResponse
 
 from actions import contract
 from actions.content_store import ContentStore, default_store
+from channels import action_reply_check
 from handoffs import from_conversation, spool
 
 logger = logging.getLogger(__name__)
+
+action_reply_check.install()
 
 # Longer messages are refused with 413: no patient question needs more, and
 # the limit keeps one request from tying up the NLU pipeline.
