@@ -13,6 +13,7 @@ model file can never run code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +33,7 @@ def _tfidf(counts: sparse.spmatrix, idf: np.ndarray) -> sparse.csr_matrix:
     weighted = sparse.csr_matrix(counts, dtype=np.float64, copy=True)
     present = weighted.data > 0
     weighted.data = np.where(present, 1.0 + np.log(np.where(present, weighted.data, 1.0)), 0.0)
-    weighted = weighted @ sparse.diags(idf)
+    weighted.data *= idf[weighted.indices]
     norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1))).ravel()
     norms[norms == 0] = 1.0
     return sparse.csr_matrix(sparse.diags(1.0 / norms) @ weighted)
@@ -72,9 +73,15 @@ class LinearIntentModel:
             weights, bias = np.vstack([-weights, weights]), np.concatenate([-bias, bias])
         return cls(np.asarray(classifier.classes_, dtype=str), idf, weights, bias)
 
+    @cached_property
+    def _weights_by_feature(self) -> np.ndarray:
+        # Row-major (n_features, n_intents): a sparse row times it reads the
+        # weights in place instead of copying all of them for every message.
+        return np.ascontiguousarray(self.weights.T)
+
     def predict(self, counts: sparse.spmatrix) -> list[Prediction]:
         """Each row's intents, best first, with probabilities that sum to 1."""
-        scores = _tfidf(counts, self.idf) @ self.weights.T + self.bias
+        scores = _tfidf(counts, self.idf) @ self._weights_by_feature + self.bias
         probabilities = expit(scores)
         probabilities /= probabilities.sum(axis=1, keepdims=True)
         predictions = []
