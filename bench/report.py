@@ -54,9 +54,7 @@ def load_rows(configs: dict[str, dict]) -> list[str]:
                 (10, "p50_ms"): "<= 50 ms", (10, "p99_ms"): "<= 250 ms",
                 (10, "messages_per_second"): ">= 50", (10, "errors"): "0",
             }.get((level, metric), "")  # fmt: skip
-            rows.append(
-                f"| {level} conversations: {label} | " + " | ".join(values) + f" | {target} |"
-            )
+            rows.append(f"| {level} concurrent: {label} | " + " | ".join(values) + f" | {target} |")
     return rows
 
 
@@ -82,6 +80,11 @@ def write_benchmarks_md(results: dict[str, Any]) -> None:
     confused = "\n".join(f"- {n}: " + ", ".join(c["most_confused"]) for n, c in configs.items())
     machine = results["machine"]
     table = "\n".join(lines)
+    status = (
+        ""
+        if results.get("complete", True)
+        else "\n**This run stopped before its last phases; missing figures show as -.**\n"
+    )
     text = f"""# Benchmarks
 
 Measured by `make bench` (`python -m bench.run`) on {machine["date"]}, on this
@@ -89,7 +92,7 @@ project's machine ({machine["cpus"]} cores, {machine["memory_gb"]} GB,
 Python {machine["python"]}), both configurations in the same run on the same
 training data: `config.yml` (ours) and `bench/configs/rasa_default.yml`
 (what `rasa init` trains with). Raw figures: `bench/results/full.json`.
-
+{status}
 {table}
 
 Soak (200 conversations of 5 turns, 20 at a time): {soak_line}.

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import logging
 import os
 import platform
 import random
@@ -143,7 +144,9 @@ def macro_f1(pairs: list[tuple[str, str]], labels: set[str]) -> float:
 async def nlu_scores(model: Path) -> dict[str, Any]:
     """Intent-level scores on the held-out set (the REST-level score is in make test)."""
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
+    configure_structlog(logging.WARNING)  # Rasa would log every parsed message
     agent = Agent.load(str(model))
     pairs = []
     for gold, text in holdout_examples():

@@ -48,7 +48,7 @@ def test_report_renders_a_row_per_measure(tmp_path, monkeypatch) -> None:
                          "configs": {"ours": config, "rasa_default": config}})  # fmt: skip
     text = (tmp_path / "BENCHMARKS.md").read_text()
     assert "| Held-out topic accuracy (intent) | 96.0% | 96.0% |" in text
-    assert "| 10 conversations: p50 | 20 ms | 20 ms | <= 50 ms |" in text
+    assert "| 10 concurrent: p50 | 20 ms | 20 ms | <= 50 ms |" in text
 
 
 def test_cross_validation_alone_adds_to_existing_results(tmp_path, monkeypatch) -> None:
@@ -69,3 +69,16 @@ def test_cross_validation_alone_adds_to_existing_results(tmp_path, monkeypatch) 
     assert calls == [("config.yml", 5), ("rasa_default.yml", 5)]
     assert configs["ours"] == {"train_cold_s": 40, "cv_accuracy": 0.9, "cv_macro_f1": 0.8}
     assert configs["rasa_default"]["cv_accuracy"] == 0.9
+
+
+def test_report_says_when_a_run_stopped_early(tmp_path, monkeypatch) -> None:
+    import bench.report as report
+
+    monkeypatch.setattr(report, "PROJECT_ROOT", tmp_path)
+    config = {"load": [], "most_confused": [],
+              "soak": {"messages_sent": 0, "errors": 0, "user_messages_stored": 0}}  # fmt: skip
+    machine = {"date": "d", "cpus": 2, "memory_gb": 24, "python": "3.10"}
+    write_benchmarks_md({"complete": False, "machine": machine, "configs": {"ours": config}})
+    text = (tmp_path / "BENCHMARKS.md").read_text()
+    assert "stopped before its last phases" in text
+    assert "| 5-fold CV accuracy (all intents) | - |" in text
