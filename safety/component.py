@@ -96,8 +96,17 @@ class SafetyScreen(GraphComponent):
             add_to_output=True,
         )
         entities = [e for e in message.get("entities") or [] if e.get("entity") != ENTITY]
+        # The screen matches normalised tokens, not characters, so each
+        # condition entity spans the whole message that disclosed it.
         entities += [
-            {"entity": ENTITY, "value": category, "extractor": EXTRACTOR, "confidence": 1.0}
+            {
+                "entity": ENTITY,
+                "value": category,
+                "start": 0,
+                "end": len(text),
+                "extractor": EXTRACTOR,
+                "confidence": 1.0,
+            }
             for category in decision.conditions
         ]
         message.set("entities", entities, add_to_output=True)

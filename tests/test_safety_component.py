@@ -1,0 +1,30 @@
+"""The safety screen inside the Rasa pipeline: what it writes on a message."""
+
+from __future__ import annotations
+
+from rasa.shared.nlu.training_data.message import Message
+
+from safety.component import SafetyScreen
+
+
+def screened(text: str) -> Message:
+    message = Message({"text": text})
+    message.set("intent_ranking", [{"name": "cost", "confidence": 0.9}])
+    SafetyScreen({}).process([message])
+    return message
+
+
+def test_a_disclosed_condition_becomes_an_entity_spanning_the_message() -> None:
+    text = "I have schizophrenia, can I still get ketamine?"
+    message = screened(text)
+    assert message.get("intent")["name"] == "disclose_condition"
+    (entity,) = message.get("entities")
+    # Rasa's evaluation (rasa test nlu) and tracker consumers need start and end.
+    assert (entity["entity"], entity["start"], entity["end"]) == ("condition", 0, len(text))
+    assert entity["value"] == "psychosis"
+
+
+def test_a_plain_question_keeps_the_models_intent_and_no_entities() -> None:
+    message = screened("how much does it cost?")
+    assert message.get("intent") is None
+    assert not message.get("entities")
