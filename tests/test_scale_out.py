@@ -160,6 +160,17 @@ def stored_user_texts(postgres: str, sender: str) -> list[str]:
     return [json.loads(data)["text"] for type_name, data in rows if type_name == "user"]
 
 
+def stored_when_saved(postgres: str, sender: str, count: int, timeout: float = 30) -> list[str]:
+    """The user texts once `count` are stored: a turn past the reply deadline
+    (channels/rest.py) is answered at once and saved when it finishes."""
+    deadline = time.monotonic() + timeout
+    while len(stored := stored_user_texts(postgres, sender)) < count:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    return stored
+
+
 def test_turns_alternating_between_replicas_are_all_answered_and_kept_in_order(
     replicas: list[str], postgres: str
 ) -> None:
@@ -169,8 +180,8 @@ def test_turns_alternating_between_replicas_are_all_answered_and_kept_in_order(
     replies = asyncio.run(converse(replicas, main, messages, others))
 
     assert all(reply_kinds(r) for r in replies["main"] + replies["others"])
-    stored = stored_user_texts(postgres, main)
+    stored = stored_when_saved(postgres, main, len(messages) + 2)
     assert stored[: len(messages)] == messages, "every turn, in the order sent"
     assert sorted(stored[len(messages) :]) == sorted(messages[:2]), "both burst turns kept"
     for sender in others:
-        assert stored_user_texts(postgres, sender) == messages[:5]
+        assert stored_when_saved(postgres, sender, 5) == messages[:5]
