@@ -339,18 +339,6 @@ def machine() -> dict[str, Any]:
     }
 
 
-def save_results(out: Path, budget: Budget, configs: dict, complete: bool) -> dict[str, Any]:
-    results = {
-        "budget": budget.name,
-        "complete": complete,
-        "machine": machine(),
-        "configs": configs,
-    }
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2))
-    return results
-
-
 def cross_validate_into(out: Path, names: list[str], folds: int) -> dict[str, Any]:
     """Adds cross-validation figures to an existing results file, one config at a time."""
     results = json.loads(out.read_text())
@@ -369,7 +357,15 @@ def cross_validate_into(out: Path, names: list[str], folds: int) -> dict[str, An
 
 async def run(budget: Budget, names: list[str], out: Path) -> dict[str, Any]:
     def save(configs: dict, complete: bool = False) -> dict[str, Any]:
-        return save_results(out, budget, configs, complete)
+        results = {
+            "budget": budget.name,
+            "complete": complete,
+            "machine": machine(),
+            "configs": configs,
+        }
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=2))
+        return results
 
     work = Path(tempfile.mkdtemp(prefix="bench-"))
     try:

@@ -3,14 +3,13 @@
 In config.yml: `intent.component.LinearIntentClassifier`.
 
 It reads the sentence-level features the featurizers before it produce (word
-and character n-gram counts, lookup-table matches) and sets `intent` and
+and character n-gram counts) and sets `intent` and
 `intent_ranking` like any Rasa intent classifier, so the safety screen and the
 FallbackClassifier after it work unchanged.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -25,8 +24,6 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy import sparse
 
 from intent.linear_model import LinearIntentModel
-
-logger = logging.getLogger(__name__)
 
 MODEL_FILE = "linear_intent_model.npz"
 
