@@ -6,9 +6,10 @@
                                    # cross-validation alone, merged into full.json
                                    # (the default config's takes about 2 hours here)
 
-Writes bench/results/<budget>.json and, for the full budget, the table in
-BENCHMARKS.md. Both configurations are trained on the same data, served by
-the same action server, and loaded with the same messages.
+Writes bench/results/<budget>.json (or --out) and, when that is
+bench/results/full.json, the table in BENCHMARKS.md. Both configurations
+are trained on the same data, served by the same action server, and loaded
+with the same messages.
 """
 
 from __future__ import annotations
@@ -397,9 +398,9 @@ def main() -> int:
     else:
         results = asyncio.run(run(budget, args.configs, out))
     log(f"results written to {out}")
-    if budget is FULL:
-        from bench.report import write_benchmarks_md
+    from bench.report import RESULTS, write_benchmarks_md
 
+    if out.resolve() == RESULTS.resolve():  # a run written elsewhere leaves the table alone
         write_benchmarks_md(results)
     return 0
 

@@ -82,3 +82,17 @@ def test_report_says_when_a_run_stopped_early(tmp_path, monkeypatch) -> None:
     text = (tmp_path / "BENCHMARKS.md").read_text()
     assert "stopped before its last phases" in text
     assert "| 5-fold CV accuracy (all intents) | - |" in text
+
+
+def test_only_the_full_results_file_redraws_benchmarks_md(tmp_path, monkeypatch) -> None:
+    import bench.report as report
+    import bench.run as run
+
+    drawn = []
+    monkeypatch.setattr(report, "write_benchmarks_md", drawn.append)
+    monkeypatch.setattr(run, "cross_validate_into", lambda out, names, folds: {"out": str(out)})
+
+    for out in (tmp_path / "elsewhere.json", report.RESULTS):
+        monkeypatch.setattr(sys, "argv", ["bench.run", "--only-cv", "--out", str(out)])
+        assert run.main() == 0
+    assert drawn == [{"out": str(report.RESULTS)}]
