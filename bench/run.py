@@ -1,10 +1,10 @@
 """`make bench`: our config.yml and Rasa's default, side by side, in one run, on this machine.
 
-    python -m bench.run            # full budget (about an hour on 2 cores)
+    python -m bench.run            # full budget (about 4 hours on 2 cores)
     python -m bench.run --quick    # tiny budget: checks the scripts run (make test)
     python -m bench.run --only-cv --configs rasa_default
                                    # cross-validation alone, merged into full.json
-                                   # (the default config's takes about 2 hours here)
+                                   # (the default config's takes about 2.5 hours here)
 
 Writes bench/results/<budget>.json (or --out) and, when that is
 bench/results/full.json, the table in BENCHMARKS.md. Both configurations
