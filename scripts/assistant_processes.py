@@ -75,7 +75,11 @@ def lock_store_config(url: str | None = None) -> dict | None:
     if not url:
         return None
     parts = urllib.parse.urlsplit(url)
-    config: dict = {"type": "redis", "url": parts.hostname, "port": parts.port or 6379}
+    config: dict = {
+        "type": "locks.atomic_redis.AtomicRedisLockStore",  # Rasa's, made atomic
+        "url": parts.hostname,
+        "port": parts.port or 6379,
+    }
     if parts.path.strip("/"):
         config["db"] = int(parts.path.strip("/"))
     if parts.password:

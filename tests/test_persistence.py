@@ -33,7 +33,7 @@ def test_tracker_store_url_becomes_rasa_endpoint_config() -> None:
 
 def test_lock_store_url_becomes_rasa_endpoint_config(monkeypatch: pytest.MonkeyPatch) -> None:
     assert lock_store_config("redis://:pw@cache:6380/2") == {
-        "type": "redis",
+        "type": "locks.atomic_redis.AtomicRedisLockStore",
         "url": "cache",
         "port": 6380,
         "db": 2,

@@ -185,3 +185,22 @@ def test_turns_alternating_between_replicas_are_all_answered_and_kept_in_order(
     assert sorted(stored[len(messages) :]) == sorted(messages[:2]), "both burst turns kept"
     for sender in others:
         assert stored_when_saved(postgres, sender, 5) == messages[:5]
+
+
+def test_simultaneous_turns_get_distinct_tickets(redis: str) -> None:
+    """Two servers issuing tickets for one conversation at once never share one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from rasa.utils.endpoints import EndpointConfig
+
+    from locks.atomic_redis import AtomicRedisLockStore
+
+    config = EndpointConfig.from_dict(lock_store_config(redis))
+    servers = [AtomicRedisLockStore(config) for _ in range(8)]
+    conversation = f"tickets-{uuid.uuid4()}"
+    with ThreadPoolExecutor(len(servers)) as pool:
+        tickets = list(
+            pool.map(lambda s: [s.issue_ticket(conversation) for _ in range(20)], servers)
+        )
+    issued = [t for per_server in tickets for t in per_server]
+    assert sorted(issued) == list(range(len(issued)))
