@@ -21,6 +21,7 @@ How a message is read:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -185,18 +186,32 @@ def find_phrase(
     Cue words (negations, people, contexts) match exactly: only condition and
     emergency phrases tolerate typos, so "raised" is never read as "raises".
     """
-    spans = []
-    for start in range(len(tokens) - len(phrase) + 1):
-        if all(
-            words_match(p, tokens[start + k])
-            if fuzzy
-            else (
-                tokens[start + k].startswith(p[:-1]) if p.endswith("*") else tokens[start + k] == p
-            )
-            for k, p in enumerate(phrase)
-        ):
-            spans.append((start, start + len(phrase)))
-    return spans
+    match = words_match if fuzzy else word_equals
+    last_start = len(tokens) - len(phrase)
+    return [
+        (start, start + len(phrase))
+        for start in _starts_by_letter(tuple(tokens)).get(phrase[0][0], ())
+        if start <= last_start and all(match(p, tokens[start + k]) for k, p in enumerate(phrase))
+    ]
+
+
+def word_equals(pattern: str, word: str) -> bool:
+    """Exact, or a prefix (`suicid*`): no typos."""
+    return word.startswith(pattern[:-1]) if pattern.endswith("*") else word == pattern
+
+
+@lru_cache(maxsize=1024)
+def _starts_by_letter(tokens: tuple[str, ...]) -> dict[str, tuple[int, ...]]:
+    """Where each first letter starts a token.
+
+    Every way a word matches (exact, prefix, near miss) keeps its first
+    letter, so a phrase can only start where its first word's letter does.
+    The screen looks up hundreds of phrases in the same few tokens.
+    """
+    starts: dict[str, list[int]] = {}
+    for index, token in enumerate(tokens):
+        starts.setdefault(token[:1], []).append(index)
+    return {letter: tuple(indexes) for letter, indexes in starts.items()}
 
 
 # --- lexicon -----------------------------------------------------------------
@@ -265,7 +280,7 @@ class Lexicon:
                 # YAML reads a bare no/yes/on/off as true or false: quote them.
                 if not isinstance(value, str):
                     raise LexiconError(path, key, f"{value!r} is not text (quote it)")
-            return tuple(phrase_tokens(str(v)) for v in values)
+            return tuple(_phrase(path, key, str(v)) for v in values)
 
         def words(key: str) -> frozenset[str]:
             return frozenset(token for phrase in phrases(key) for token in phrase)
@@ -287,6 +302,13 @@ class Lexicon:
         )
 
 
+def _phrase(path: Path, entry: str, text: str) -> tuple[str, ...]:
+    tokens = phrase_tokens(text)
+    if not tokens:
+        raise LexiconError(path, entry, f"{text!r} has no words to look for")
+    return tokens
+
+
 def _pattern(path: Path, entry: str, raw: Any) -> Pattern:
     if isinstance(raw, dict) and "all" in raw:
         nested = [p for group in raw["all"] if isinstance(group, list) for p in group]
@@ -294,7 +316,7 @@ def _pattern(path: Path, entry: str, raw: Any) -> Pattern:
         if any(not isinstance(p, str) for p in nested):
             raise LexiconError(path, entry, f"{raw!r} holds a value that is not text (quote it)")
     if isinstance(raw, str) and raw.strip():
-        return Pattern(groups=((phrase_tokens(raw),),), source=raw)
+        return Pattern(groups=((_phrase(path, entry, raw),),), source=raw)
     if isinstance(raw, dict) and "all" in raw and set(raw) <= {"all", "unless"}:
         groups = raw["all"]
         unless = raw.get("unless", [])
@@ -305,9 +327,9 @@ def _pattern(path: Path, entry: str, raw: Any) -> Pattern:
             and isinstance(unless, list)
         ):
             return Pattern(
-                groups=tuple(tuple(phrase_tokens(str(p)) for p in g) for g in groups),
+                groups=tuple(tuple(_phrase(path, entry, str(p)) for p in g) for g in groups),
                 source=str(raw["all"]),
-                unless=tuple(phrase_tokens(str(p)) for p in unless),
+                unless=tuple(_phrase(path, entry, str(p)) for p in unless),
             )
     raise LexiconError(path, entry, f"{raw!r} is neither a phrase nor an `all` of 2+ groups")
 
@@ -343,10 +365,47 @@ def _contains(tokens: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
 class SafetyScreen:
     def __init__(self, lexicon: Lexicon | None = None) -> None:
         self.lexicon = lexicon or Lexicon.load()
+        patterns = [
+            pattern
+            for section in (self.lexicon.emergencies, self.lexicon.conditions)
+            for category_patterns in section.values()
+            for pattern in category_patterns
+        ]
+        # Every word a phrase starts with, by its first letter, and the
+        # patterns each such word can start.
+        self._first_words: dict[str, set[str]] = {}
+        self._starts: dict[str, list[tuple[int, tuple[frozenset[str], ...]]]] = {}
+        for pattern in patterns:
+            groups = tuple(frozenset(phrase[0] for phrase in group) for group in pattern.groups)
+            for word in set().union(*groups):
+                self._first_words.setdefault(word[0], set()).add(word)
+                self._starts.setdefault(word, []).append((id(pattern), groups))
+
+    def _possible(self, tokens: list[str]) -> Callable[[Pattern], bool]:
+        """Whether a pattern could match somewhere in these tokens.
+
+        A phrase can only match where its first word does, so a pattern with
+        a group whose first words match no token is skipped without looking
+        for it: a message tries a few dozen of the lexicon's 450 patterns.
+        """
+        starting = {
+            word
+            for token in set(tokens)
+            for word in self._first_words.get(token[:1], ())
+            if words_match(word, token)
+        }
+        possible = {
+            pattern_id
+            for word in starting
+            for pattern_id, groups in self._starts[word]
+            if all(not group.isdisjoint(starting) for group in groups)
+        }
+        return lambda pattern: id(pattern) in possible
 
     def screen(self, text: str) -> Screening:
         parts = clauses(text)
         whole = [token for part in parts for token in part]
+        possible = self._possible(whole)
         for_self = _contains(whole, self.lexicon.asking_for_self)
         personal = any(t in self.lexicon.people for t in whole)
         general_message = _contains(whole, self.lexicon.general_message_cues)
@@ -361,7 +420,7 @@ class SafetyScreen:
             or any(part[0] in QUESTION_STARTS for part in parts)
         )
         for category, category_patterns in self.lexicon.emergencies.items():
-            for pattern in category_patterns:
+            for pattern in filter(possible, category_patterns):
                 for start, end in pattern.spans(message):
                     counts, why = self._emergency_counts(message, start, end, asks_in_general)
                     mentions.append(Mention(category, pattern.source, counts, why))
@@ -371,7 +430,7 @@ class SafetyScreen:
         # Conditions: clause by clause, since whose condition it is and
         # whether it is denied are local ("no hep C, my wife has afib").
         for tokens in parts:
-            for category, start, end, source in self._condition_spans(tokens):
+            for category, start, end, source in self._condition_spans(tokens, possible):
                 general = general_message or (not personal and tokens[0] in QUESTION_STARTS)
                 counts, why = self._applies(tokens, start, end, for_self, general)
                 mentions.append(Mention(category, source, counts, why))
@@ -381,7 +440,9 @@ class SafetyScreen:
         emergency = next((c for c in EMERGENCY_PRIORITY if c in emergencies), None)
         return Screening(emergency, tuple(conditions), tuple(mentions))
 
-    def _condition_spans(self, tokens: list[str]) -> list[tuple[str, int, int, str]]:
+    def _condition_spans(
+        self, tokens: list[str], possible: Callable[[Pattern], bool]
+    ) -> list[tuple[str, int, int, str]]:
         """Condition matches; a match inside a longer one is dropped ("ocular hypertension")."""
         excluded = [
             span for phrase in self.lexicon.not_conditions for span in find_phrase(tokens, phrase)
@@ -389,7 +450,7 @@ class SafetyScreen:
         found = [
             (category, start, end, pattern.source)
             for category, category_patterns in self.lexicon.conditions.items()
-            for pattern in category_patterns
+            for pattern in filter(possible, category_patterns)
             for start, end in pattern.spans(tokens)
         ]
         return [

@@ -72,6 +72,26 @@ def test_who_a_condition_belongs_to(screen: SafetyScreen, text: str, expected: t
     assert screen.screen(text).conditions == expected
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("I have schizofrenia", ("psychosis",)),  # a near miss of the phrase's first word
+        ("my doctor says I have glacoma", ("eye_pressure",)),
+        ("I was diagnosed with ptsd", ("ptsd",)),
+    ],
+)
+def test_near_misses_of_a_first_word_are_still_found(
+    screen: SafetyScreen, text: str, expected: tuple
+) -> None:
+    # The screen skips patterns whose first words match no token: a near
+    # miss must still count as a match there, or the disclosure is lost.
+    assert screen.screen(text).conditions == expected
+
+
+def test_prefix_phrases_are_found(screen: SafetyScreen) -> None:
+    assert screen.screen("I keep having suicidal thoughts").emergency == "crisis"
+
+
 def test_negation_does_not_cross_a_clause(screen: SafetyScreen) -> None:
     assert screen.screen("I'm not suicidal, but sometimes I want to die").emergency == "crisis"
 
@@ -96,6 +116,12 @@ def write_lexicon(tmp_path: Path, change: tuple[str, str]) -> Path:
 def test_unquoted_yaml_boolean_is_refused(tmp_path: Path) -> None:
     path = write_lexicon(tmp_path, ('negations: ["no",', "negations: [no,"))
     with pytest.raises(LexiconError, match=r"negations.*quote it"):
+        Lexicon.load(path)
+
+
+def test_phrase_without_words_is_refused(tmp_path: Path) -> None:
+    path = write_lexicon(tmp_path, ('negations: ["no",', 'negations: ["?!", "no",'))
+    with pytest.raises(LexiconError, match=r"negations.*no words"):
         Lexicon.load(path)
 
 
