@@ -42,16 +42,19 @@ def assistant_env(**overrides: str) -> dict[str, str]:
 DEFAULT_TRACKER_DB = PROJECT_ROOT / "var" / "data" / "trackers.db"
 
 
+TRACKER_STORE = "trackers.cached_sql.CachedSQLTrackerStore"  # Rasa's SQL store, cached
+
+
 def tracker_store_config(url: str | None = None, sqlite_path: Path | None = None) -> dict:
-    """Rasa's SQL tracker store: `TRACKER_STORE_URL` (e.g. PostgreSQL) or a SQLite file."""
+    """The SQL tracker store: `TRACKER_STORE_URL` (e.g. PostgreSQL) or a SQLite file."""
     url = url or os.environ.get("TRACKER_STORE_URL")
     if not url:
         path = sqlite_path or Path(os.environ.get("TRACKER_DB", DEFAULT_TRACKER_DB))
         path.parent.mkdir(parents=True, exist_ok=True)
-        return {"type": "SQL", "dialect": "sqlite", "db": str(path)}
+        return {"type": TRACKER_STORE, "dialect": "sqlite", "db": str(path)}
     parts = urllib.parse.urlsplit(url)
     config = {
-        "type": "SQL",
+        "type": TRACKER_STORE,
         "dialect": parts.scheme,
         "url": parts.hostname,  # Rasa's SQL tracker store reads the host from `url`
         "db": parts.path.lstrip("/"),

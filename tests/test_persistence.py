@@ -21,7 +21,7 @@ from scripts.assistant_processes import (
 def test_tracker_store_url_becomes_rasa_endpoint_config() -> None:
     config = tracker_store_config(url="postgresql://app:s%40cret@db.internal:5433/trackers")
     assert config == {
-        "type": "SQL",
+        "type": "trackers.cached_sql.CachedSQLTrackerStore",
         "dialect": "postgresql",
         "url": "db.internal",
         "db": "trackers",
