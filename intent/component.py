@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
@@ -35,18 +36,34 @@ def sentence_counts(messages: list[Message], features: int | None = None) -> spa
     training and at prediction): `Message.get_sparse_features` would also
     combine the token-level features, which this model never uses.
     """
-    rows = []
+    columns: list[np.ndarray] = []
+    values: list[np.ndarray] = []
+    row_ends = [0]
+    width = features or 0
     for message in messages:
-        parts = [
-            f.features
-            for f in message.features
-            if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE and f.is_sparse()
-        ]
-        if parts:
-            rows.append(sparse.hstack(parts, format="csr"))
-        else:  # no text: an empty row, which the model leaves to the fallback
-            rows.append(sparse.csr_matrix((1, features or 0)))
-    return sparse.csr_matrix(sparse.vstack(rows, format="csr"))
+        offset, length = 0, 0
+        for feature in message.features:
+            if (
+                feature.attribute == TEXT
+                and feature.type == FEATURE_TYPE_SENTENCE
+                and feature.is_sparse()
+            ):
+                part = feature.features.tocoo()
+                columns.append(part.col + offset)
+                values.append(part.data)
+                offset += part.shape[1]
+                length += part.nnz
+        # No text gives an empty row, which the model leaves to the fallback.
+        row_ends.append(row_ends[-1] + length)
+        width = max(width, offset)
+    return sparse.csr_matrix(
+        (
+            np.concatenate(values) if values else np.zeros(0),
+            np.concatenate(columns) if columns else np.zeros(0, dtype=np.int32),
+            np.asarray(row_ends),
+        ),
+        shape=(len(messages), width),
+    )
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)

@@ -15,9 +15,10 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy import sparse
+from scipy.special import expit
 
 from intent.component import LinearIntentClassifier, sentence_counts
-from intent.linear_model import LinearIntentModel
+from intent.linear_model import LinearIntentModel, _tfidf
 
 EXAMPLES = {
     "cost": [
@@ -75,6 +76,17 @@ def test_two_intents_give_complementary_confidences() -> None:
     (prediction,) = model.predict(counts([[4, 0, 0, 1]]))
     assert prediction.intents[0] == "a"
     assert sum(prediction.confidences) == pytest.approx(1.0)
+
+
+def test_row_by_row_prediction_is_the_matrix_product() -> None:
+    model = LinearIntentModel.fit(TOY, TOY_LABELS)
+    rows = counts([[5, 0, 0, 1], [0, 0, 2, 1], [0, 0, 0, 0], [1, 1, 1, 1]])
+    expected = expit(_tfidf(rows, model.idf) @ model.weights.T + model.bias)
+    expected /= expected.sum(axis=1, keepdims=True)
+
+    for prediction, row in zip(model.predict(rows), expected, strict=True):
+        by_intent = dict(zip(prediction.intents, prediction.confidences, strict=True))
+        assert [by_intent[i] for i in model.intents] == pytest.approx(row, rel=1e-12)
 
 
 def test_training_is_deterministic() -> None:
@@ -152,6 +164,20 @@ def test_component_reads_only_sentence_features(pipeline) -> None:
     _, sentence = message.get_sparse_features(TEXT)
     assert row.shape == (1, sentence.features.shape[1])
     assert (row != sparse.csr_matrix(sentence.features)).nnz == 0
+
+
+def test_messages_become_one_row_each_even_without_text(pipeline) -> None:
+    *_, featurize = pipeline
+    first, second = featurize(["what are the side effects", "hello"])
+    empty = Message(data={})
+    width = sentence_counts([first]).shape[1]
+
+    rows = sentence_counts([first, empty, second], width)
+
+    assert rows.shape == (3, width)
+    assert rows[1].nnz == 0
+    assert (rows[0] != sentence_counts([first])).nnz == 0
+    assert (rows[2] != sentence_counts([second])).nnz == 0
 
 
 def test_component_refuses_to_train_without_examples(tmp_path) -> None:
