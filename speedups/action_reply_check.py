@@ -9,7 +9,7 @@ conversations it alone held throughput near 7 messages per second
 reply is still validated against it, and an invalid reply still raises the
 same `ValidationError` with Rasa's explanation.
 
-`install()` runs when the Rasa server loads our REST channel (credentials.yml).
+`install()` runs with the other speed-ups (speedups/__init__.py).
 """
 
 from __future__ import annotations

@@ -1,0 +1,73 @@
+"""Runs Rasa's prediction graph in plain Python instead of through dask.
+
+Rasa 3.6 runs its model graph (tokenizer, featurizers, classifiers, policies)
+with `dask.get` on every message: once to understand it, and once more for
+each action it predicts. Dask's scheduler bookkeeping cost about an eighth of
+the Rasa server's CPU per message on this machine, for a graph of ten nodes
+that runs one after the other anyway. This runner calls the same nodes in
+dependency order, with the same inputs and outputs; the order for each set
+of targets is worked out once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.exceptions import GraphRunError
+from rasa.engine.graph import GraphSchema
+from rasa.engine.runner.dask import DaskGraphRunner
+
+DASK_RUN = DaskGraphRunner.run  # Rasa's own, for comparison in tests
+
+
+def execution_order(schema: GraphSchema, targets: tuple[str, ...]) -> tuple[str, ...]:
+    """The targets' nodes and everything they need, each after what it needs."""
+    minimal = schema.minimal_graph_schema(list(targets)).nodes
+    order: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in order or name not in minimal:  # done, or an input
+            return
+        for need in minimal[name].needs.values():
+            visit(need)
+        order.append(name)
+
+    for target in targets:
+        visit(target)
+    return tuple(order)
+
+
+def run(
+    self: DaskGraphRunner,
+    inputs: dict[str, Any] | None = None,
+    targets: list[str] | None = None,
+) -> dict[str, Any]:
+    """`DaskGraphRunner.run` without dask: same results, same errors."""
+    run_targets = tuple(targets if targets else self._graph_schema.target_names)
+    orders = self.__dict__.setdefault("_execution_orders", {})
+    if run_targets not in orders:
+        orders[run_targets] = execution_order(self._graph_schema, run_targets)
+    order = orders[run_targets]
+
+    # Each node receives its parents' (name, output) pairs; as with dask, an
+    # input or node that is not there is passed as its bare name.
+    results: dict[str, Any] = {}
+    for name, value in (inputs or {}).items():
+        if isinstance(value, str) and value in order:
+            raise GraphRunError(
+                f"Input value '{value}' clashes with a node name. Make sure "
+                f"that none of the input names passed to the `run` method are the "
+                f"same as node names in the graph schema."
+            )
+        results[name] = (name, value)
+    try:
+        for name in order:
+            needs = self._graph_schema.nodes[name].needs.values()
+            results[name] = self._instantiated_nodes[name](*(results.get(n, n) for n in needs))
+    except RuntimeError as error:
+        raise GraphRunError("Error running runner.") from error
+    return dict(results[target] for target in run_targets)
+
+
+def install() -> None:
+    DaskGraphRunner.run = run  # type: ignore[method-assign]
