@@ -7,9 +7,10 @@ far more than its job, and has a test that Rasa's behaviour is unchanged.
 
 from __future__ import annotations
 
-from speedups import action_reply_check, graph_runner
+from speedups import action_reply_check, count_vectors, graph_runner
 
 
 def install() -> None:
     action_reply_check.install()
+    count_vectors.install()
     graph_runner.install()

@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -87,6 +88,17 @@ def handoff_spool(data_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def server_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("logs")
+
+
+@pytest.fixture(scope="session")
+def trained_agent() -> Any:
+    """The trained model loaded in this process, as the Rasa server loads it."""
+    from rasa.core.agent import Agent
+
+    from scripts.assistant_processes import DEFAULT_MODEL
+
+    assert DEFAULT_MODEL.is_file(), "no trained model: run `make train` first"
+    return Agent.load(str(DEFAULT_MODEL))
 
 
 @pytest.fixture(scope="session")

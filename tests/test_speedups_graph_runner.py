@@ -13,7 +13,6 @@ from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from scripts.assistant_processes import DEFAULT_MODEL
 from speedups import graph_runner
 
 DASK_RUN = graph_runner.DASK_RUN  # Rasa's own, kept before install() replaced it
@@ -28,10 +27,9 @@ TEXTS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def agent() -> Agent:
-    assert DEFAULT_MODEL.is_file(), "no trained model: run `make train` first"
-    return Agent.load(str(DEFAULT_MODEL))
+@pytest.fixture
+def agent(trained_agent: Agent) -> Agent:
+    return trained_agent
 
 
 @pytest.fixture
