@@ -22,6 +22,7 @@ import os
 import platform
 import random
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -29,7 +30,8 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +46,7 @@ from scripts.assistant_processes import (
     action_server,
     assistant_env,
     free_port,
+    lock_store_config,
     rasa_server,
     tracker_store_config,
 )
@@ -60,13 +63,22 @@ class Budget:
     name: str
     folds: int
     load_seconds: float
-    levels: tuple[int, ...]
+    levels: tuple[int, ...]  # closed loops: each conversation sends as soon as answered
+    paced: tuple[int, float]  # conversations, messages per second offered in all
     soak: tuple[int, int, int]  # conversations, turns, concurrency
     train: bool
 
 
-FULL = Budget("full", folds=5, load_seconds=60, levels=(1, 10, 50), soak=(200, 5, 20), train=True)
-QUICK = Budget("quick", folds=0, load_seconds=2, levels=(1, 2), soak=(4, 2, 2), train=False)
+FULL = Budget(
+    "full", folds=5, load_seconds=60, levels=(1, 10, 50), paced=(10, 50.0), soak=(200, 5, 20),
+    train=True,
+)  # fmt: skip
+QUICK = Budget(
+    "quick", folds=0, load_seconds=2, levels=(1, 2), paced=(2, 4.0), soak=(4, 2, 2), train=False
+)
+# Rasa server processes (Sanic workers) on this 2-core machine; several need
+# the Redis lock store, which keeps each conversation's turns in order.
+WORKERS = 2
 
 
 def log(message: str) -> None:
@@ -207,21 +219,35 @@ async def first_answer(url: str, deadline: float) -> None:
     raise TimeoutError("no first answer")
 
 
-async def load(url: str, concurrency: int, seconds: float, seed: int = 3) -> dict[str, Any]:
-    """Closed loop: `concurrency` patients each send their next message as soon as answered."""
+async def load(
+    url: str, concurrency: int, seconds: float, seed: int = 3, rate: float | None = None
+) -> dict[str, Any]:
+    """`concurrency` patients, each sending a 5-message conversation, then another.
+
+    Without `rate`, a closed loop: each sends its next message as soon as it
+    is answered, which measures the most the server can take. With `rate`
+    (messages per second, all patients together), each patient sends on a
+    fixed schedule, as Locust's constant pacing does, which measures the
+    latency a patient sees while the server carries that load; a patient
+    whose answer comes late sends its next message at once.
+    """
     rng = random.Random(seed)
     messages = patient_messages()
     latencies: list[float] = []
     errors = 0
     stop = time.monotonic() + seconds
+    interval = concurrency / rate if rate else 0.0
 
-    async def patient(session: aiohttp.ClientSession) -> None:
+    async def patient(session: aiohttp.ClientSession, number: int) -> None:
         nonlocal errors
+        next_send = time.monotonic() + number * interval / concurrency  # staggered starts
         while time.monotonic() < stop:
             sender = f"load-{uuid.uuid4()}"
             for message in rng.sample(messages, 5):
+                await asyncio.sleep(max(0.0, next_send - time.monotonic()))
                 if time.monotonic() >= stop:
                     return
+                next_send = max(next_send + interval, time.monotonic())
                 started = time.perf_counter()
                 try:
                     async with session.post(url, json={"sender": sender, "message": message}) as r:
@@ -235,7 +261,7 @@ async def load(url: str, concurrency: int, seconds: float, seed: int = 3) -> dic
     connector = aiohttp.TCPConnector(limit=concurrency)
     async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
         started = time.perf_counter()
-        await asyncio.gather(*(patient(session) for _ in range(concurrency)))
+        await asyncio.gather(*(patient(session, n) for n in range(concurrency)))
         elapsed = time.perf_counter() - started
     ordered = sorted(latencies)
 
@@ -244,6 +270,7 @@ async def load(url: str, concurrency: int, seconds: float, seed: int = 3) -> dic
 
     return {
         "concurrency": concurrency,
+        **({"offered_per_second": rate} if rate else {}),
         "messages": len(latencies),
         "messages_per_second": round(len(latencies) / elapsed, 1),
         "p50_ms": pct(0.50),
@@ -253,7 +280,93 @@ async def load(url: str, concurrency: int, seconds: float, seed: int = 3) -> dic
     }
 
 
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants (the Rasa server's Sanic workers)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry.name))
+    tree, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        tree.append(current)
+        pending += children.get(current, [])
+    return tree
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process and its descendants so far."""
+    ticks = 0
+    for member in process_tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def pss_mb(pid: int) -> float:
+    """Proportional set size of a process and its descendants: shared pages counted once."""
+    total = 0
+    for member in process_tree(pid):
+        try:
+            for line in Path(f"/proc/{member}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return round(total / 1024, 1)
+
+
+async def measured_load(
+    url: str, servers: dict[str, int], concurrency: int, seconds: float, rate: float | None = None
+) -> dict[str, Any]:
+    """`load`, plus the CPU each server spent per message: a figure CPU steal cannot skew."""
+    before = {name: cpu_seconds(pid) for name, pid in servers.items()}
+    result = await load(url, concurrency, seconds, rate=rate)
+    for name, pid in servers.items():
+        spent = cpu_seconds(pid) - before[name]
+        result[f"{name}_cpu_ms_per_message"] = round(spent * 1000 / max(1, result["messages"]), 1)
+    return result
+
+
+@contextmanager
+def redis_server(work: Path) -> Iterator[str]:
+    """A throwaway Redis for the lock store; nothing is written to disk."""
+    port = free_port()
+    process = subprocess.Popen(
+        [shutil.which("redis-server") or "redis-server", "--port", str(port),
+         "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(work)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with socket.socket() as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    break
+            time.sleep(0.05)
+        else:
+            raise TimeoutError("redis-server did not start")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
 async def serve_and_measure(model: Path, budget: Budget, work: Path) -> dict[str, Any]:
+    with redis_server(work) as lock_url:
+        return await _serve_and_measure(model, budget, work, lock_url)
+
+
+async def _serve_and_measure(
+    model: Path, budget: Budget, work: Path, lock_url: str
+) -> dict[str, Any]:
     rasa_port, action_port = free_port(), free_port()
     tracker_db = work / "trackers.db"
     env = {
@@ -263,7 +376,8 @@ async def serve_and_measure(model: Path, budget: Budget, work: Path) -> dict[str
     actions = action_server(action_port, log_path=work / "actions.log", **env)
     rasa = rasa_server(
         rasa_port, action_port, model=model, log_path=work / "rasa.log",
-        tracker_store=tracker_store_config(sqlite_path=tracker_db), **env,
+        tracker_store=tracker_store_config(sqlite_path=tracker_db),
+        lock_store=lock_store_config(lock_url), SANIC_WORKERS=str(WORKERS), **env,
     )  # fmt: skip
     url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
     started = time.monotonic()
@@ -271,12 +385,25 @@ async def serve_and_measure(model: Path, budget: Budget, work: Path) -> dict[str
     rasa.start()
     try:
         await first_answer(url, started + 300)
-        results: dict[str, Any] = {"start_to_first_answer_s": round(time.monotonic() - started, 1)}
-        results["load"] = [await load(url, level, budget.load_seconds) for level in budget.levels]
+        results: dict[str, Any] = {
+            "start_to_first_answer_s": round(time.monotonic() - started, 1),
+            "rasa_server_workers": WORKERS,
+        }
+        servers = {"rasa_server": rasa.process.pid, "action_server": actions.process.pid}
+        results["load"] = [
+            await measured_load(url, servers, level, budget.load_seconds) for level in budget.levels
+        ]
+        conversations, rate = budget.paced
+        results["paced"] = await measured_load(
+            url, servers, conversations, budget.load_seconds, rate=rate
+        )
         conversations, turns, concurrency = budget.soak
         soaked = await soak(url, conversations, turns, concurrency, f"sqlite:///{tracker_db}")
         results["soak"] = soaked.summary()
-        results["rasa_server_peak_rss_mb"] = peak_rss_mb(rasa.process.pid)
+        rasa_processes = process_tree(rasa.process.pid)
+        results["rasa_server_pss_mb"] = pss_mb(rasa.process.pid)
+        results["rasa_server_peak_rss_mb"] = max(peak_rss_mb(p) for p in rasa_processes)
+        results["rasa_server_processes"] = len(rasa_processes)
         results["action_server_peak_rss_mb"] = peak_rss_mb(actions.process.pid)
         return results
     finally:

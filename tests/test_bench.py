@@ -28,11 +28,16 @@ def test_quick_benchmark_writes_every_figure(tmp_path) -> None:
         "out_of_scope_rejected",
         "start_to_first_answer_s",
         "rasa_server_peak_rss_mb",
+        "rasa_server_pss_mb",
         "action_server_peak_rss_mb",
     }
     assert expected <= ours.keys()
+    assert ours["rasa_server_processes"] == 1 + ours["rasa_server_workers"]  # workers answered
     assert [entry["concurrency"] for entry in ours["load"]] == [1, 2]
-    assert all(entry["errors"] == 0 and entry["messages"] > 0 for entry in ours["load"])
+    assert ours["paced"]["offered_per_second"] == 4.0
+    for entry in [*ours["load"], ours["paced"]]:
+        assert entry["errors"] == 0 and entry["messages"] > 0
+        assert entry["rasa_server_cpu_ms_per_message"] > 0
     assert ours["soak"]["user_messages_stored"] == ours["soak"]["messages_sent"]
 
 
@@ -41,14 +46,20 @@ def test_report_renders_a_row_per_measure(tmp_path, monkeypatch) -> None:
 
     monkeypatch.setattr(report, "PROJECT_ROOT", tmp_path)
     entry = {"concurrency": 10, "p50_ms": 20, "p95_ms": 40, "p99_ms": 60,
-             "messages_per_second": 80, "errors": 0}  # fmt: skip
-    config = {"topic_accuracy": 0.96, "train_cold_s": 80, "load": [entry], "most_confused": [],
+             "messages_per_second": 80, "errors": 0,
+             "rasa_server_cpu_ms_per_message": 9.5}  # fmt: skip
+    paced = {**entry, "offered_per_second": 50.0, "p50_ms": 30}
+    config = {"topic_accuracy": 0.96, "train_cold_s": 80, "load": [entry], "paced": paced,
+              "rasa_server_pss_mb": 700, "most_confused": [],
               "soak": {"messages_sent": 10, "errors": 0, "user_messages_stored": 10}}  # fmt: skip
     write_benchmarks_md({"machine": {"date": "d", "cpus": 2, "memory_gb": 24, "python": "3.10"},
                          "configs": {"ours": config, "rasa_default": config}})  # fmt: skip
     text = (tmp_path / "BENCHMARKS.md").read_text()
     assert "| Held-out topic accuracy (intent) | 96.0% | 96.0% |" in text
-    assert "| 10 concurrent: p50 | 20 ms | 20 ms | <= 50 ms |" in text
+    assert "| 10 concurrent: p50 | 20 ms | 20 ms | |" in text
+    assert "| 10 concurrent: Rasa server CPU per message | 9.5 ms | 9.5 ms | |" in text
+    assert "| 10 paced at 50 msg/s: p50 | 30 ms | 30 ms | <= 50 ms |" in text
+    assert "| Rasa server memory (PSS, all its processes) | 700 MB | 700 MB | <= 1024 MB |" in text
 
 
 def test_cross_validation_alone_adds_to_existing_results(tmp_path, monkeypatch) -> None:
