@@ -31,6 +31,7 @@ import speedups
 from actions import contract
 from actions.content_store import ContentStore, default_store
 from handoffs import from_conversation, spool
+from speedups import frozen_heap
 
 logger = logging.getLogger(__name__)
 
@@ -157,6 +158,7 @@ class ClinicRestInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("clinic_rest_webhook", __name__)
+        webhook.listener("after_server_start")(frozen_heap.freeze_after_start)
 
         @webhook.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:

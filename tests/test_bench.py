@@ -107,3 +107,19 @@ def test_only_the_full_results_file_redraws_benchmarks_md(tmp_path, monkeypatch)
         monkeypatch.setattr(sys, "argv", ["bench.run", "--only-cv", "--out", str(out)])
         assert run.main() == 0
     assert drawn == [{"out": str(report.RESULTS)}]
+
+
+def test_skipping_cross_validation_keeps_the_rest_of_the_budget(tmp_path, monkeypatch) -> None:
+    import bench.run as run
+
+    budgets = []
+
+    async def fake_run(budget, names, out):
+        budgets.append(budget)
+        return {}
+
+    monkeypatch.setattr(run, "run", fake_run)
+    monkeypatch.setattr(sys, "argv", ["bench.run", "--skip-cv", "--out", str(tmp_path / "x.json")])
+    assert run.main() == 0
+    assert budgets == [run.replace(run.FULL, folds=0)]
+    assert budgets[0].load_seconds == run.FULL.load_seconds
