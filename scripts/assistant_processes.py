@@ -7,6 +7,7 @@ One place that knows how to launch the action server and the Rasa server, so
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -134,6 +135,9 @@ class ManagedProcess:
     health_url: str
     env: dict[str, str]
     log_path: Path | None = None
+    # Files only this process needs (the Rasa server's endpoints.yml, which may
+    # hold a database password): removed when it is stopped.
+    scratch: Path | None = None
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def start(self) -> None:
@@ -161,15 +165,18 @@ class ManagedProcess:
         raise TimeoutError(f"{self.name} not ready at {self.health_url} after {timeout:.0f} s")
 
     def stop(self, timeout: float = 10) -> None:
-        if not self.running():
-            return
-        # The process leads its own group: stop it and anything it started.
-        os.killpg(self.process.pid, signal.SIGTERM)
         try:
-            self.process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+            if self.running():
+                # The process leads its own group: stop it and anything it started.
+                os.killpg(self.process.pid, signal.SIGTERM)
+                try:
+                    self.process.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    os.killpg(self.process.pid, signal.SIGKILL)
+                    self.process.wait()
+        finally:
+            if self.scratch is not None:
+                shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def action_server(port: int, log_path: Path | None = None, **env: str) -> ManagedProcess:
@@ -197,9 +204,8 @@ def rasa_server(
 
     Rasa's HTTP API stays off: this project never passes --enable-api.
     """
-    endpoints = write_endpoints(
-        action_port, Path(tempfile.mkdtemp(prefix="rasa-endpoints-")), tracker_store, lock_store
-    )
+    scratch = Path(tempfile.mkdtemp(prefix="rasa-endpoints-"))
+    endpoints = write_endpoints(action_port, scratch, tracker_store, lock_store)
     command = [
         str(VENV_BIN / "rasa"),
         "run",
@@ -220,4 +226,5 @@ def rasa_server(
         health_url=f"http://127.0.0.1:{port}/",
         env=assistant_env(**env),
         log_path=log_path,
+        scratch=scratch,
     )

@@ -44,6 +44,19 @@ def test_lock_store_url_becomes_rasa_endpoint_config(monkeypatch: pytest.MonkeyP
 
 
 @pytest.mark.integration
+def test_the_rasa_servers_endpoints_file_is_removed_when_it_stops(tmp_path: Path) -> None:
+    server = rasa_server(free_port(), free_port(), tracker_store=tracker_store_config(
+        url="postgresql://app:secret@db.internal/trackers"))  # fmt: skip
+    endpoints = server.scratch / "endpoints.yml"
+    assert "secret" in endpoints.read_text()
+    server.command = ["sleep", "30"]  # the process itself does not matter here
+    server.start()
+
+    server.stop()
+
+    assert not endpoints.exists() and not server.scratch.exists()
+
+
 def test_restarting_the_rasa_server_continues_the_conversation(tmp_path: Path) -> None:
     tracker_db = tmp_path / "trackers.db"
     env = {
