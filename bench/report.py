@@ -42,10 +42,13 @@ LOAD_METRICS = [
     ("errors", "errors"),
     ("rasa_server_cpu_ms_per_message", "Rasa server CPU per message"),
     ("action_server_cpu_ms_per_message", "action server CPU per message"),
+    ("steal_pct", "CPU steal meanwhile (%)"),
 ]
-# The latency and throughput targets: 10 conversations carrying 50 messages/s.
-PACED_TARGETS = {"p50_ms": "<= 50 ms", "p99_ms": "<= 250 ms", "messages_per_second": ">= 50",
-                 "errors": "0"}  # fmt: skip
+# The targets at 10 conversations: the closed loop shows whether the
+# server carries 50 messages/s; the paced load (50 messages/s offered, so it
+# cannot show more) shows the latency while it does.
+CLOSED_TARGETS = {(10, "messages_per_second"): ">= 50", (10, "errors"): "0"}
+PACED_TARGETS = {"p50_ms": "<= 50 ms", "p99_ms": "<= 250 ms", "errors": "0"}
 
 
 def load_cell(entry: dict | None, metric: str) -> str:
@@ -63,14 +66,19 @@ def load_rows(configs: dict[str, dict]) -> list[str]:
                 load_cell(next((e for e in c["load"] if e["concurrency"] == level), None), metric)
                 for c in configs.values()
             ]
-            rows.append(f"| {level} concurrent: {label} | " + " | ".join(values) + " | |")
+            target = CLOSED_TARGETS.get((level, metric), "")
+            if any(v != "-" for v in values):  # older runs lack the newer measures
+                rows.append(
+                    f"| {level} concurrent: {label} | " + " | ".join(values) + f" | {target} |"
+                )
     paced = next((c["paced"] for c in configs.values() if c.get("paced")), None)
     if paced:
         name = f"{paced['concurrency']} paced at {paced['offered_per_second']:g} msg/s"
         for metric, label in LOAD_METRICS:
             values = [load_cell(c.get("paced"), metric) for c in configs.values()]
             target = PACED_TARGETS.get(metric, "")
-            rows.append(f"| {name}: {label} | " + " | ".join(values) + f" | {target} |")
+            if any(v != "-" for v in values):
+                rows.append(f"| {name}: {label} | " + " | ".join(values) + f" | {target} |")
     return rows
 
 

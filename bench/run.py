@@ -331,7 +331,9 @@ async def measured_load(
 ) -> dict[str, Any]:
     """`load`, plus the CPU each server spent per message: a figure CPU steal cannot skew."""
     before = {name: cpu_seconds(pid) for name, pid in servers.items()}
+    steal = StealMeter()
     result = await load(url, concurrency, seconds, rate=rate)
+    result["steal_pct"] = steal.percent()
     for name, pid in servers.items():
         spent = cpu_seconds(pid) - before[name]
         result[f"{name}_cpu_ms_per_message"] = round(spent * 1000 / max(1, result["messages"]), 1)
