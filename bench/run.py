@@ -23,7 +23,6 @@ import os
 import platform
 import random
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -31,8 +30,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -49,6 +47,7 @@ from scripts.assistant_processes import (
     free_port,
     lock_store_config,
     rasa_server,
+    redis_server,
     tracker_store_config,
 )
 from scripts.evaluate_holdout import holdout_examples
@@ -338,30 +337,6 @@ async def measured_load(
         spent = cpu_seconds(pid) - before[name]
         result[f"{name}_cpu_ms_per_message"] = round(spent * 1000 / max(1, result["messages"]), 1)
     return result
-
-
-@contextmanager
-def redis_server(work: Path) -> Iterator[str]:
-    """A throwaway Redis for the lock store; nothing is written to disk."""
-    port = free_port()
-    process = subprocess.Popen(
-        [shutil.which("redis-server") or "redis-server", "--port", str(port),
-         "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(work)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with socket.socket() as probe:
-                if probe.connect_ex(("127.0.0.1", port)) == 0:
-                    break
-            time.sleep(0.05)
-        else:
-            raise TimeoutError("redis-server did not start")
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        process.terminate()
-        process.wait(10)
 
 
 async def serve_and_measure(model: Path, budget: Budget, work: Path) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from scripts.assistant_processes import (
     free_port,
     lock_store_config,
     rasa_server,
+    redis_server,
     tracker_store_config,
 )
 from scripts.evaluate_holdout import holdout_examples
@@ -70,17 +71,9 @@ def postgres() -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def redis() -> Iterator[str]:
-    port = free_port()
-    server = subprocess.Popen(
-        [shutil.which("redis-server") or "redis-server", "--port", str(port), "--bind", "127.0.0.1",
-         "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    time.sleep(0.5)
-    yield f"redis://127.0.0.1:{port}/1"
-    server.terminate()
-    server.wait(10)
+def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with redis_server(tmp_path_factory.mktemp("redis")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,13 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bench.run import first_answer, process_tree, redis_server
+from bench.run import first_answer, process_tree
 from scripts.assistant_processes import (
     action_server,
     free_port,
     lock_store_config,
     rasa_server,
+    redis_server,
     tracker_store_config,
 )
 
