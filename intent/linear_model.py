@@ -28,12 +28,16 @@ class Prediction:
     confidences: tuple[float, ...]
 
 
+def _weights(counts: np.ndarray, features: np.ndarray, idf: np.ndarray) -> np.ndarray:
+    """Sublinear term frequency (1 + log count) times the features' idf."""
+    present = counts > 0
+    return np.where(present, 1.0 + np.log(np.where(present, counts, 1.0)), 0.0) * idf[features]
+
+
 def _tfidf(counts: sparse.spmatrix, idf: np.ndarray) -> sparse.csr_matrix:
-    """Sublinear term frequency (1 + log count) times idf, each row scaled to length 1."""
+    """`_weights` of every count, each row scaled to length 1."""
     weighted = sparse.csr_matrix(counts, dtype=np.float64, copy=True)
-    present = weighted.data > 0
-    weighted.data = np.where(present, 1.0 + np.log(np.where(present, weighted.data, 1.0)), 0.0)
-    weighted.data *= idf[weighted.indices]
+    weighted.data = _weights(weighted.data, weighted.indices, idf)
     norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(axis=1))).ravel()
     norms[norms == 0] = 1.0
     return sparse.csr_matrix(sparse.diags(1.0 / norms) @ weighted)
@@ -91,10 +95,7 @@ class LinearIntentModel:
         predictions = []
         for start, end in zip(counts.indptr[:-1], counts.indptr[1:], strict=True):
             features = counts.indices[start:end]
-            values = counts.data[start:end]
-            present = values > 0
-            weighted = np.where(present, 1.0 + np.log(np.where(present, values, 1.0)), 0.0)
-            weighted *= self.idf[features]
+            weighted = _weights(counts.data[start:end], features, self.idf)
             norm = np.sqrt(weighted @ weighted) or 1.0
             scores = (weighted / norm) @ self._weights_by_feature[features] + self.bias
             predictions.append(self._ranked(expit(scores)))
