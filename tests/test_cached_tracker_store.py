@@ -193,6 +193,17 @@ async def test_least_recently_active_conversations_are_dropped_first(
     assert queries() == 1
 
 
+async def test_with_no_cache_every_read_comes_from_the_table(tmp_path: Path) -> None:
+    store = cached(tmp_path / "cached.db", cache_size=0)
+    await converse(store, CONVERSATION)
+    await converse(plain(tmp_path / "rasa.db"), CONVERSATION)
+
+    assert rows(tmp_path / "cached.db") == rows(tmp_path / "rasa.db")
+    assert dicts(await store.retrieve(SENDER)) == dicts(
+        await plain(tmp_path / "rasa.db").retrieve(SENDER)
+    )
+
+
 def test_sqlite_logs_ahead_of_writes(tmp_path: Path) -> None:
     cached(tmp_path / "t.db")
     with sa.create_engine(f"sqlite:///{tmp_path / 't.db'}").connect() as connection:

@@ -114,11 +114,13 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         rows, last_id = session.execute(self._stamp_query, {"sender_id": sender_id}).one()
         return Stamp(rows, last_id)
 
-    def _remember(self, sender_id: str, stamp: Stamp, events: Iterable[Event]) -> None:
-        self._cache[sender_id] = CachedSession(stamp, latest_session(list(events)))
+    def _remember(self, sender_id: str, stamp: Stamp, events: Iterable[Event]) -> CachedSession:
+        session = CachedSession(stamp, latest_session(list(events)))
+        self._cache[sender_id] = session
         self._cache.move_to_end(sender_id)
         while len(self._cache) > self.cache_size:
             self._cache.popitem(last=False)
+        return session
 
     async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
         """The latest session, from memory when the table shows nothing changed."""
@@ -135,9 +137,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
                     return None
                 rows = self._event_query(session, sender_id, False).all()
                 events = deserialise_events([json.loads(row.data) for row in rows])
-                self._remember(sender_id, stamp, events)
-                cached = self._cache[sender_id]
-        self._cache.move_to_end(sender_id)
+                cached = self._remember(sender_id, stamp, events)
+            else:
+                self._cache.move_to_end(sender_id)
         return DialogueStateTracker.from_events(sender_id, cached.events, self.domain.slots)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
