@@ -300,6 +300,46 @@ def process_tree(pid: int) -> list[int]:
     return tree
 
 
+ESTABLISHED, LISTENING = "01", "0A"  # TCP states as /proc/net/tcp writes them
+
+
+def sockets_on_port(pid: int, port: int, state: str) -> int:
+    """The process's sockets on local `port` in `state`, from /proc (no tools needed)."""
+    inodes = set()
+    for fd in Path(f"/proc/{pid}/fd").iterdir():
+        try:
+            target = fd.readlink().name
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[8:-1])
+    count = 0
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            local_port = int(fields[1].rsplit(":", 1)[1], 16)
+            if local_port == port and fields[3] == state and fields[9] in inodes:
+                count += 1
+    return count
+
+
+async def all_workers_listening(
+    rasa_pid: int, port: int, workers: int, deadline: float
+) -> list[int]:
+    """The Sanic worker pids, once each listens on the port.
+
+    Each worker loads the model before it binds, so the first answer can come
+    from one worker while another still loads; a load started then would put
+    every kept-alive connection on the first.
+    """
+    while time.monotonic() < deadline:
+        pids = process_tree(rasa_pid)[1:] if workers > 1 else [rasa_pid]
+        if len(pids) == workers and all(sockets_on_port(p, port, LISTENING) for p in pids):
+            return pids
+        await asyncio.sleep(0.5)
+    raise TimeoutError(f"not all {workers} Rasa server workers listen on port {port}")
+
+
 def cpu_seconds(pid: int) -> float:
     """User and system CPU time of a process and its descendants so far."""
     ticks = 0
@@ -369,6 +409,7 @@ async def _serve_and_measure(
             "start_to_first_answer_s": round(time.monotonic() - started, 1),
             "rasa_server_workers": WORKERS,
         }
+        await all_workers_listening(rasa.process.pid, rasa_port, WORKERS, started + 300)
         servers = {"rasa_server": rasa.process.pid, "action_server": actions.process.pid}
         results["load"] = [
             await measured_load(url, servers, level, budget.load_seconds) for level in budget.levels

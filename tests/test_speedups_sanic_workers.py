@@ -9,7 +9,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from bench.run import first_answer, process_tree
+from bench.run import ESTABLISHED, all_workers_listening, first_answer, sockets_on_port
 from scripts.assistant_processes import (
     action_server,
     free_port,
@@ -20,26 +20,6 @@ from scripts.assistant_processes import (
 )
 
 pytestmark = pytest.mark.integration
-
-
-def established_connections(pid: int, port: int) -> int:
-    """Connections to `port` the process holds open, from /proc (no tools needed)."""
-    inodes = set()
-    for fd in Path(f"/proc/{pid}/fd").iterdir():
-        try:
-            target = fd.readlink().name
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    count = 0
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in Path(table).read_text().splitlines()[1:]:
-            fields = line.split()
-            local_port = int(fields[1].rsplit(":", 1)[1], 16)
-            if local_port == port and fields[3] == "01" and fields[9] in inodes:
-                count += 1
-    return count
 
 
 async def open_patients(url: str, patients: int) -> list[aiohttp.ClientSession]:
@@ -73,11 +53,13 @@ def test_a_burst_of_patients_is_shared_between_the_workers(tmp_path: Path) -> No
         try:
 
             async def scenario() -> list[int]:
-                await first_answer(url, time.monotonic() + 180)
+                deadline = time.monotonic() + 180
+                await first_answer(url, deadline)
+                # The first answer can come while the other worker still loads the model.
+                workers = await all_workers_listening(rasa.process.pid, rasa_port, 2, deadline)
                 sessions = await open_patients(url, 20)
                 try:
-                    workers = process_tree(rasa.process.pid)[1:]
-                    return [established_connections(pid, rasa_port) for pid in workers]
+                    return [sockets_on_port(p, rasa_port, ESTABLISHED) for p in workers]
                 finally:
                     await asyncio.gather(*(s.close() for s in sessions))
 
