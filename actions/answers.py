@@ -5,11 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import contract
 from actions.clarify import clarify_options
 from actions.content_store import default_store
+from safety.screen import default_screen
 
 # After a contraindication handoff, these answers first remind the patient
 # that a clinician reviews their case before anything is booked.
@@ -25,6 +27,11 @@ ELIGIBILITY_TOPICS = {
     "session_length",
     "dosing",
 }
+
+
+def mentions_crisis(text: str) -> bool:
+    """A question that names suicide or self-harm without being a crisis (the screen cleared it)."""
+    return any(m.category == "crisis" for m in default_screen().screen(text).mentions)
 
 
 def utter_fallback(dispatcher: CollectingDispatcher) -> None:
@@ -52,6 +59,9 @@ class ActionAnswerTopic(Action):
             dispatcher.utter_message(text=content.reply("handoff_reminder"))
         for message in answer.messages:
             dispatcher.utter_message(text=message)
+        gives_line = any("988" in message for message in answer.messages)
+        if not gives_line and mentions_crisis(tracker.latest_message.get("text") or ""):
+            dispatcher.utter_message(text=content.reply("crisis_line"))
         dispatcher.utter_message(json_message=contract.answer_item(answer))
         return []
 
@@ -80,13 +90,18 @@ class ActionClarify(Action):
 
 
 class ActionFallback(Action):
-    """Out of scope or not understood."""
+    """Out of scope, or a turn the dialogue has no rule for (Rasa's core fallback)."""
 
     def name(self) -> str:
         return "action_fallback"
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[dict[str, Any]]:
+    ) -> list[EventType]:
         utter_fallback(dispatcher)
-        return []
+        if contract.latest_intent(tracker.latest_message) == "out_of_scope":
+            return []
+        # A core fallback: forget the turn, as Rasa's own fallback does, so the
+        # dialogue waits for the patient instead of predicting this action
+        # again (the same message ten times) and reading later turns wrongly.
+        return [UserUtteranceReverted()]

@@ -50,6 +50,7 @@ REPLY_KEYS = {
     "invalid_contact",
     "invalid_time",
     "handoff_reminder",
+    "crisis_line",
 }
 CLINIC_KEYS = {"clinic_name", "phone", "booking_url", "hours", "insurers", "prices"}
 MAX_MESSAGES = 4

@@ -87,6 +87,7 @@ EMERGENCY_RESPONSES = {
     "emergency_crisis": ("utter_emergency_crisis", "utter_emergency_crisis_more"),
     "emergency_medical": ("utter_emergency_medical", "utter_emergency_no_wait"),
     "emergency_red_flag": ("utter_emergency_red_flag", "utter_emergency_no_wait"),
+    "emergency_violence": ("utter_emergency_violence", "utter_emergency_violence_more"),
 }
 
 
@@ -115,7 +116,7 @@ async def spool_missing_handoff(
     tracker = await agent.tracker_store.retrieve(message.sender_id)
     events = [event.as_dict() for event in tracker.events] if tracker else []
     if not any(e.get("message_id") == message.message_id for e in events):
-        events.append({"event": "user", "text": message.text})
+        events.append({"event": "user", "text": message.text, "message_id": message.message_id})
     request = from_conversation.request_from(message.sender_id, latest, events)
     if request is None:
         return []

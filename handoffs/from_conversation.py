@@ -11,6 +11,8 @@ from collections.abc import Iterable
 from typing import Any
 
 REASON_BY_INTENT = {"disclose_condition": "contraindication", "request_human": "user_request"}
+DISCLOSURE_INTENT = "disclose_condition"
+CONFIRM_INTENT = "affirm"
 
 
 def transcript(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -34,6 +36,11 @@ def request_from(
 ) -> dict[str, Any] | None:
     """The handoff request a message calls for, or None if it calls for none."""
     intent = (latest_message.get("intent") or {}).get("name")
+    if intent == CONFIRM_INTENT:
+        # "yes" to "are you telling me about a health condition?": the
+        # request is about the message the patient just confirmed.
+        latest_message = confirmed_disclosure(latest_message, events) or latest_message
+        intent = (latest_message.get("intent") or {}).get("name")
     reason = REASON_BY_INTENT.get(intent)
     if reason is None:
         return None
@@ -47,3 +54,18 @@ def request_from(
         "trigger_key": latest_message.get("message_id") or f"event-{len(events)}",
         "transcript": transcript(events),
     }
+
+
+def confirmed_disclosure(
+    latest_message: dict[str, Any], events: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The suspected disclosure a "yes" answers: the patient's message right before it."""
+    said = [e for e in events if e.get("event") == "user"]
+    if said and said[-1].get("message_id") == latest_message.get("message_id"):
+        said = said[:-1]  # the "yes" itself
+    if not said:
+        return None
+    before = {**(said[-1].get("parse_data") or {}), "text": said[-1].get("text")}
+    before["message_id"] = said[-1].get("message_id")
+    is_disclosure = (before.get("intent") or {}).get("name") == DISCLOSURE_INTENT
+    return before if is_disclosure else None

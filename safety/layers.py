@@ -20,6 +20,7 @@ EMERGENCY_INTENTS = {
     "crisis": "emergency_crisis",
     "medical": "emergency_medical",
     "red_flag": "emergency_red_flag",
+    "violence": "emergency_violence",
 }
 DISCLOSURE_INTENT = "disclose_condition"
 SAFETY_INTENTS = {*EMERGENCY_INTENTS.values(), DISCLOSURE_INTENT}

@@ -24,6 +24,7 @@ SAFETY_INTENTS = {
     "emergency_crisis",
     "emergency_medical",
     "emergency_red_flag",
+    "emergency_violence",
 }
 FORM_INTENTS = {"affirm", "deny", "stop"}
 MIN_TRAINING_EXAMPLES = 30

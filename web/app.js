@@ -20,6 +20,7 @@ const EMERGENCY_BANNERS = {
   crisis: ["If you are thinking about suicide or self-harm", "Call or text 988 now. If you are in danger, call 911."],
   medical: ["This may be a medical emergency", "Call 911 now. Poisoning or overdose: Poison Help 1-800-222-1222."],
   red_flag: ["Go to an emergency room now", "These back-pain signs need urgent care today. Call 911 if you can't get there safely."],
+  violence: ["You deserve to be safe", "If you are in danger now, call 911. Domestic Violence Hotline 1-800-799-7233 (text START to 88788). Sexual Assault Hotline 1-800-656-4673."],
 };
 
 function showBanner(kind, title, text) {
