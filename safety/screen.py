@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "lexicon.yml"
-EMERGENCY_PRIORITY = ("crisis", "medical", "red_flag")
+EMERGENCY_PRIORITY = ("crisis", "medical", "red_flag", "violence")
 CONDITION_CATEGORIES = (
     "psychosis",
     "ptsd",
@@ -44,6 +44,9 @@ CONDITION_CATEGORIES = (
     "ketamine_allergy",
 )
 NEGATION_WINDOW = 8
+# An emergency is denied only by a word right before it ("not suicidal",
+# "would never hurt myself"): "no hope left, want to die" is not a denial.
+EMERGENCY_NEGATION_WINDOW = 4
 QUESTION_STARTS = {
     "can",
     "could",
@@ -242,6 +245,8 @@ class Pattern:
 class Lexicon:
     emergencies: dict[str, tuple[Pattern, ...]]
     conditions: dict[str, tuple[Pattern, ...]]
+    not_emergencies: tuple[tuple[str, ...], ...]
+    fillers: frozenset[str]
     negations: tuple[tuple[str, ...], ...]
     negations_after: tuple[tuple[str, ...], ...]
     self_words: frozenset[str]
@@ -288,6 +293,8 @@ class Lexicon:
         return cls(
             emergencies=patterns("emergencies", EMERGENCY_PRIORITY),
             conditions=patterns("conditions", CONDITION_CATEGORIES),
+            not_emergencies=phrases("not_emergencies"),
+            fillers=words("fillers"),
             negations=phrases("negations"),
             negations_after=phrases("negations_after"),
             self_words=words("self_words"),
@@ -419,13 +426,26 @@ class SafetyScreen:
             _contains(whole, self.lexicon.general_contexts)
             or any(part[0] in QUESTION_STARTS for part in parts)
         )
+        # Filler and swear words may stand between an emergency's words
+        # ("i just fucking want to die"): look in the message without them too.
+        readings = [message]
+        plain = with_breaks([[t for t in part if t not in self.lexicon.fillers] for part in parts])
+        if plain != message:
+            readings.append(plain)
         for category, category_patterns in self.lexicon.emergencies.items():
             for pattern in filter(possible, category_patterns):
-                for start, end in pattern.spans(message):
-                    counts, why = self._emergency_counts(message, start, end, asks_in_general)
-                    mentions.append(Mention(category, pattern.source, counts, why))
-                    if counts:
-                        emergencies.add(category)
+                for tokens in readings:
+                    excluded = self._idioms(tokens)
+                    for start, end in pattern.spans(tokens):
+                        if any(s <= start and end <= e for s, e in excluded):
+                            counts, why = False, "an idiom"
+                        else:
+                            counts, why = self._emergency_counts(
+                                tokens, start, end, asks_in_general
+                            )
+                        mentions.append(Mention(category, pattern.source, counts, why))
+                        if counts:
+                            emergencies.add(category)
 
         # Conditions: clause by clause, since whose condition it is and
         # whether it is denied are local ("no hep C, my wife has afib").
@@ -465,8 +485,16 @@ class SafetyScreen:
             )
         ]
 
-    def _negated(self, tokens: list[str], start: int, end: int) -> bool:
-        window_start = max(0, start - NEGATION_WINDOW)
+    def _idioms(self, tokens: list[str]) -> list[tuple[int, int]]:
+        """Where an everyday idiom stands ("killing myself at the gym", "falling back into")."""
+        return [
+            span for phrase in self.lexicon.not_emergencies for span in find_phrase(tokens, phrase)
+        ]
+
+    def _negated(
+        self, tokens: list[str], start: int, end: int, window: int = NEGATION_WINDOW
+    ) -> bool:
+        window_start = max(0, start - window)
         before = tokens[window_start:start]
         if BREAK in before:
             before = before[len(before) - before[::-1].index(BREAK) :]
@@ -527,11 +555,27 @@ class SafetyScreen:
     def _emergency_counts(
         self, tokens: list[str], start: int, end: int, general: bool
     ) -> tuple[bool, str]:
-        if self._negated(tokens, start, end):
+        if self._negated(tokens, start, end, EMERGENCY_NEGATION_WINDOW):
             return False, "negated"
         if general:
             return False, "a general question"
+        if self._about_treatment_of(tokens, start):
+            return False, "what ketamine is used for, not the patient's own state"
         return True, "emergency"
+
+    def _about_treatment_of(self, tokens: list[str], start: int) -> bool:
+        """ "I read ketamine is used for suicidal thoughts": the treatment's use, not a crisis.
+
+        Only when nobody owns the words right before it: "can it help my
+        suicidal thoughts" is the patient's own crisis.
+        """
+        clause_start = start
+        while clause_start and tokens[clause_start - 1] != BREAK:
+            clause_start -= 1
+        owner_window = tokens[max(clause_start, start - 3) : start]
+        return self._about_treatment(tokens[clause_start:start]) and not any(
+            t in self.lexicon.self_words for t in owner_window
+        )
 
 
 @lru_cache(maxsize=1)
