@@ -63,6 +63,7 @@ QUESTION_STARTS = {
 }
 POSSESSIVE = "_s"
 BREAK = "|"
+IDIOM = "~"  # stands for a word of an everyday idiom, which no phrase matches
 
 CONTRACTIONS = {
     "can't": "can not",
@@ -428,21 +429,15 @@ class SafetyScreen:
         )
         # Filler and swear words may stand between an emergency's words
         # ("i just fucking want to die"): look in the message without them too.
-        readings = [message]
         plain = with_breaks([[t for t in part if t not in self.lexicon.fillers] for part in parts])
+        readings = [self._without_idioms(message)]
         if plain != message:
-            readings.append(plain)
+            readings.append(self._without_idioms(plain))
         for category, category_patterns in self.lexicon.emergencies.items():
             for pattern in filter(possible, category_patterns):
                 for tokens in readings:
-                    excluded = self._idioms(tokens)
                     for start, end in pattern.spans(tokens):
-                        if any(s <= start and end <= e for s, e in excluded):
-                            counts, why = False, "an idiom"
-                        else:
-                            counts, why = self._emergency_counts(
-                                tokens, start, end, asks_in_general
-                            )
+                        counts, why = self._emergency_counts(tokens, start, end, asks_in_general)
                         mentions.append(Mention(category, pattern.source, counts, why))
                         if counts:
                             emergencies.add(category)
@@ -485,11 +480,13 @@ class SafetyScreen:
             )
         ]
 
-    def _idioms(self, tokens: list[str]) -> list[tuple[int, int]]:
-        """Where an everyday idiom stands ("killing myself at the gym", "falling back into")."""
-        return [
-            span for phrase in self.lexicon.not_emergencies for span in find_phrase(tokens, phrase)
-        ]
+    def _without_idioms(self, tokens: list[str]) -> list[str]:
+        """The tokens with everyday idioms blanked out ("killing myself at the gym")."""
+        masked = list(tokens)
+        for phrase in self.lexicon.not_emergencies:
+            for start, end in find_phrase(tokens, phrase, fuzzy=False):
+                masked[start:end] = [IDIOM] * (end - start)
+        return masked
 
     def _negated(
         self, tokens: list[str], start: int, end: int, window: int = NEGATION_WINDOW

@@ -9,6 +9,7 @@ REQUIRED_FIELDS = {
     "handoff": {"reason", "handoff_id"},
     "emergency": {"category"},
     "clarify": {"options"},
+    "confirm": {"about", "options"},
     "fallback": set(),
     "smalltalk": {"act"},
     "ask": {"slot"},

@@ -93,3 +93,29 @@ async def test_fallback_says_what_it_can_do_and_how_to_reach_the_clinic(content:
     text = messages[0]["text"]
     assert "ketamine" in text and content.clinic.phone in text
     assert customs(messages) == [{"kind": "fallback"}]
+
+
+async def test_out_of_scope_fallback_keeps_the_turn() -> None:
+    _, events = await run(ActionFallback(), tracker_for("weather?", "out_of_scope"))
+    assert events == []
+
+
+async def test_core_fallback_forgets_the_turn_so_the_dialogue_cannot_loop() -> None:
+    # Rasa runs action_fallback when no rule fits a turn; without the revert it
+    # predicted the same action until its limit, ten fallback messages in a row.
+    _, events = await run(ActionFallback(), tracker_for("hmm", "affirm"))
+    assert [e["event"] for e in events] == ["rewind"]
+
+
+async def test_a_general_question_about_suicide_also_gives_the_988_line() -> None:
+    messages, _ = await run(
+        ActionAnswerTopic(), tracker_for("does ketamine cause suicidal thoughts?", "side_effects")
+    )
+    texts = [m["text"] for m in messages if m.get("text")]
+    assert "988" in texts[-1]
+    assert customs(messages)[0]["topic"] == "side_effects"
+
+
+async def test_an_ordinary_question_gets_no_crisis_line() -> None:
+    messages, _ = await run(ActionAnswerTopic(), tracker_for("side effects?", "side_effects"))
+    assert not any("988" in (m.get("text") or "") for m in messages)

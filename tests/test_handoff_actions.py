@@ -89,6 +89,47 @@ async def test_asking_for_a_person_hands_off_with_user_request(store: HandoffSto
     assert not any(e.get("name") == "contraindication_handoff" for e in events)
 
 
+async def test_yes_to_the_disclosure_question_hands_off_the_confirmed_message(
+    store: HandoffStore,
+) -> None:
+    suspected = "i have a condition that might be a problem for this"
+    before = {
+        "text": suspected,
+        "message_id": "msg-0",
+        "entities": [],
+        "intent": {"name": "disclose_condition", "confidence": 0.8},
+    }
+    yes = {
+        "text": "yes",
+        "message_id": "msg-1",
+        "entities": [],
+        "intent": {"name": "affirm", "confidence": 1.0},
+    }
+    confirmed = Tracker(
+        sender_id="c-81f2",
+        slots={},
+        latest_message=yes,
+        events=[
+            {"event": "user", "text": suspected, "message_id": "msg-0", "parse_data": before},
+            {"event": "bot", "text": "Are you telling me about a health condition ...?"},
+            {"event": "user", "text": "yes", "message_id": "msg-1", "parse_data": yes},
+        ],
+        paused=False,
+        followup_action=None,
+        active_loop={},
+        latest_action_name="action_listen",
+    )  # fmt: skip
+    messages, events = await run(ActionCreateHandoff(), confirmed)
+    [stored] = store.list()
+    assert (stored.reason, stored.conditions, stored.trigger_message) == (
+        "contraindication",
+        (),
+        suspected,
+    )
+    assert customs(messages)[0]["reason"] == "contraindication"
+    assert any(e.get("name") == "contraindication_handoff" and e["value"] for e in events)
+
+
 @pytest.mark.parametrize(
     ("slot", "given", "kept"),
     [

@@ -52,3 +52,17 @@ def test_screen_disclosure_overrides_a_topic() -> None:
 
 def test_ordinary_question_is_left_alone() -> None:
     assert decide(NOTHING, ranking(("cost", 0.95))) is None
+
+
+def test_screen_violence_becomes_its_emergency_intent() -> None:
+    decision = decide(Screening("violence", (), ()), ranking(("cost", 0.9)))
+    assert (decision.intent, decision.layer) == ("emergency_violence", "screen")
+
+
+def test_model_only_disclosure_carries_no_condition_so_the_dialogue_asks() -> None:
+    decision = decide(NOTHING, ranking(("disclose_condition", 0.8), ("cost", 0.1)))
+    assert (decision.intent, decision.conditions, decision.layer) == (
+        "disclose_condition",
+        (),
+        "model",
+    )

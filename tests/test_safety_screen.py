@@ -23,7 +23,7 @@ def cases(section: str) -> list:
     return [
         pytest.param(case, id=case["text"][:60])
         for path in SAFETY_SETS
-        for case in read_yaml(path)[section]
+        for case in read_yaml(path).get(section, [])
     ]
 
 
@@ -45,6 +45,54 @@ def test_denied_or_general_mention_is_not_a_disclosure(screen: SafetyScreen, cas
 @pytest.mark.parametrize("case", cases("emergencies"))
 def test_emergency_is_caught_with_its_category(screen: SafetyScreen, case: dict) -> None:
     assert screen.screen(case["text"]).emergency == case["category"]
+
+
+@pytest.mark.parametrize("case", cases("not_emergencies"))
+def test_idiom_symptom_or_general_question_is_no_safety_signal(
+    screen: SafetyScreen, case: dict
+) -> None:
+    assert not screen.screen(case["text"]).is_safety_signal
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "i just fucking want to die",
+        "i want to like honestly just die",
+        "i seriously kinda want to kill myself",
+    ],
+)
+def test_filler_and_swear_words_between_an_emergency_s_words(
+    screen: SafetyScreen, text: str
+) -> None:
+    assert screen.screen(text).emergency == "crisis"
+
+
+def test_an_idiom_holding_an_emergency_s_words_is_ignored(screen: SafetyScreen) -> None:
+    assert screen.screen("I kill myself at the gym every morning").emergency is None
+    # ...but only where the idiom stands: a real crisis in the same message still counts.
+    assert (
+        screen.screen("I kill myself at the gym. Some nights I want to kill myself.").emergency
+        == "crisis"
+    )
+
+
+def test_only_a_word_right_before_an_emergency_denies_it(screen: SafetyScreen) -> None:
+    assert screen.screen("I'm not suicidal").emergency is None
+    assert screen.screen("I would never hurt myself").emergency is None
+    assert screen.screen("no hope left and nothing helps and i want to die").emergency == "crisis"
+
+
+def test_ketamine_s_use_for_a_crisis_is_not_a_crisis(screen: SafetyScreen) -> None:
+    assert screen.screen("I read ketamine is used for suicidal thoughts").emergency is None
+    assert screen.screen("can ketamine help my suicidal thoughts").emergency == "crisis"
+
+
+def test_violence_is_caught_and_a_red_flag_outranks_it(screen: SafetyScreen) -> None:
+    assert screen.screen("my husband hit me again").emergency == "violence"
+    assert screen.screen("it hit me how bad my back is").emergency is None
+    both = screen.screen("my boyfriend pushed me and now I can't feel my legs")
+    assert both.emergency == "red_flag"
 
 
 def test_topic_questions_rarely_raise_safety_signals(screen: SafetyScreen) -> None:
