@@ -230,6 +230,15 @@ class Pattern:
     unless: tuple[tuple[str, ...], ...] = ()
 
     def spans(self, tokens: list[str]) -> list[tuple[int, int]]:
+        return [(start, end) for start, end, _ in self.matches(tokens)]
+
+    def matches(self, tokens: list[str]) -> list[tuple[int, int, int]]:
+        """(start, end, focus): the match covers start..end; focus is where its last group starts.
+
+        A denial is looked for right before the focus: in "the pain is not
+        going to win, I am going to end it", "going" starts one group but the
+        match is about "end it".
+        """
         if self.unless and _contains(tokens, self.unless):
             return []
         found = []
@@ -238,8 +247,7 @@ class Pattern:
             if not group_spans:
                 return []
             found.append(min(group_spans))
-        # The match stands where its last group does: that is what the clause is about.
-        return [(min(s for s, _ in found), max(e for _, e in found))]
+        return [(min(s for s, _ in found), max(e for _, e in found), max(s for s, _ in found))]
 
 
 @dataclass(frozen=True)
@@ -247,6 +255,8 @@ class Lexicon:
     emergencies: dict[str, tuple[Pattern, ...]]
     conditions: dict[str, tuple[Pattern, ...]]
     not_emergencies: tuple[tuple[str, ...], ...]
+    past_relatives: tuple[tuple[str, ...], ...]
+    treatment_uses: tuple[tuple[str, ...], ...]
     fillers: frozenset[str]
     negations: tuple[tuple[str, ...], ...]
     negations_after: tuple[tuple[str, ...], ...]
@@ -295,6 +305,8 @@ class Lexicon:
             emergencies=patterns("emergencies", EMERGENCY_PRIORITY),
             conditions=patterns("conditions", CONDITION_CATEGORIES),
             not_emergencies=phrases("not_emergencies"),
+            past_relatives=phrases("past_relatives"),
+            treatment_uses=phrases("treatment_uses"),
             fillers=words("fillers"),
             negations=phrases("negations"),
             negations_after=phrases("negations_after"),
@@ -364,6 +376,11 @@ class Screening:
     @property
     def is_safety_signal(self) -> bool:
         return bool(self.emergency or self.conditions)
+
+
+def _inability(tokens: list[str], index: int) -> bool:
+    """Whether tokens[index] is the "not" of "can not" or "could not"."""
+    return tokens[index] == "not" and index > 0 and tokens[index - 1] in ("can", "could")
 
 
 def _contains(tokens: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
@@ -436,17 +453,22 @@ class SafetyScreen:
         for category, category_patterns in self.lexicon.emergencies.items():
             for pattern in filter(possible, category_patterns):
                 for tokens in readings:
-                    for start, end in pattern.spans(tokens):
-                        counts, why = self._emergency_counts(tokens, start, end, asks_in_general)
+                    for _, end, focus in pattern.matches(tokens):
+                        counts, why = self._emergency_counts(tokens, focus, end, asks_in_general)
                         mentions.append(Mention(category, pattern.source, counts, why))
                         if counts:
                             emergencies.add(category)
 
         # Conditions: clause by clause, since whose condition it is and
         # whether it is denied are local ("no hep C, my wife has afib").
+        # Nobody named anywhere, and the message is about the treatment or a
+        # general question ("Ketamine for Depression, Anxiety and PTSD").
+        impersonal = not personal and _contains(whole, self.lexicon.treatment_uses)
         for tokens in parts:
             for category, start, end, source in self._condition_spans(tokens, possible):
-                general = general_message or (not personal and tokens[0] in QUESTION_STARTS)
+                general = (
+                    general_message or impersonal or (not personal and tokens[0] in QUESTION_STARTS)
+                )
                 counts, why = self._applies(tokens, start, end, for_self, general)
                 mentions.append(Mention(category, source, counts, why))
                 if counts and category not in conditions:
@@ -500,9 +522,12 @@ class SafetyScreen:
             if before[index] in self.lexicon.people:
                 before = before[index + 1 :]
                 break
+        if window == EMERGENCY_NEGATION_WINDOW:
+            # "can not catch my breath" is not being able to, not a denial.
+            before = [t for i, t in enumerate(before) if not _inability(before, i)]
         if _contains(before, self.lexicon.negations):
             return True
-        return _contains(tokens[end : end + 4], self.lexicon.negations_after)
+        return _contains(tokens[end : end + 8], self.lexicon.negations_after)
 
     def _about_treatment(self, tokens: list[str]) -> bool:
         """Ketamine's effect on a condition, or its use for it: "I read ketamine treats PTSD"."""
@@ -541,6 +566,8 @@ class SafetyScreen:
             return False, "someone else's or a general question"
         if owner == "relative" and for_self:
             return False, "a relative's, and the patient asks for themselves"
+        if owner == "relative" and _contains(tokens, self.lexicon.past_relatives):
+            return False, "a relative who has died"
         if owner in ("self", "relative"):
             if self._about_treatment(tokens[at + 1 : start]):
                 return False, "the object of a general statement or question"

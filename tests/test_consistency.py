@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 from actions.content_store import Content
+from scripts.evaluate_cases import load_cases
 from scripts.evaluate_holdout import nlu_examples
 from tests.conftest import PROJECT_ROOT, TEST_DATA, read_yaml
 
@@ -115,6 +116,14 @@ def test_holdout_covers_every_topic_and_out_of_scope(topics_catalogue: list[dict
     for topic in topic_ids(topics_catalogue):
         assert counts[topic] >= MIN_HOLDOUT_EXAMPLES, topic
     assert counts["out_of_scope"] >= 30
+
+
+def test_blind_and_tuning_sets_were_never_used_for_training() -> None:
+    trained = {normalise(text) for _, text in TRAINING}
+    held_out = [case.text for case in load_cases(*sorted(TEST_DATA.glob("*/*.yml")))]
+    assert len(held_out) > 1000, "the blind and tuning sets are missing"
+    leaked = [text for text in held_out if normalise(text) in trained]
+    assert not leaked, f"held-out messages found in training data: {leaked}"
 
 
 def test_holdout_was_never_used_for_training() -> None:

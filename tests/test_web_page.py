@@ -97,6 +97,14 @@ def test_crisis_shows_the_emergency_banner(page: object) -> None:
     assert "988" in banner.inner_text()
 
 
+def test_violence_shows_the_emergency_banner_with_the_hotlines(page: object) -> None:
+    ask(page, "my husband hits me and I'm scared to go home")
+    banner = page.locator("#banner[data-kind='emergency']")
+    banner.wait_for()
+    text = banner.inner_text()
+    assert "911" in text and "1-800-799-7233" in text and "1-800-656-4673" in text
+
+
 def test_html_and_script_in_a_message_are_shown_as_text(page: object) -> None:
     page.evaluate("window.pwned = false")
     attack = '<img src=x onerror="window.pwned=true"><script>window.pwned=true</script>'

@@ -1,0 +1,49 @@
+"""How a reply is scored against a labelled case (scripts/evaluate_cases.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scripts.evaluate_cases import Case, Report, load_cases, outcome
+
+
+def reply(*customs: dict) -> list[dict]:
+    return [{"recipient_id": "x", "text": "..."}, *({"custom": c} for c in customs)]
+
+
+def test_an_emergency_anywhere_in_the_reply_is_what_it_did() -> None:
+    got = outcome(
+        reply({"kind": "answer", "topic": "cost"}, {"kind": "emergency", "category": "crisis"})
+    )
+    assert got == "emergency:crisis"
+
+
+def test_a_handoff_names_its_conditions_and_an_answer_its_topic() -> None:
+    handoff = {"kind": "handoff", "reason": "contraindication", "conditions": ["liver"]}
+    assert outcome(reply(handoff)) == "handoff:liver"
+    assert outcome(reply({"kind": "answer", "topic": "cost"})) == "answer:cost"
+    assert outcome(reply({"kind": "confirm", "about": "disclosure"})) == "confirm:disclosure"
+    assert outcome([{"text": "nothing machine-readable"}]) == "none"
+
+
+def test_report_counts_recall_false_alarms_and_accuracy() -> None:
+    report = Report()
+    report.add(Case("a", "emergency:crisis", "t"), "emergency:medical")  # caught, wrong category
+    report.add(Case("b", "handoff:liver", "t"), "confirm:disclosure")  # asked, not handed off
+    report.add(Case("c", "no_alarm", "t"), "handoff:liver")  # a false alarm
+    report.add(Case("d", "out_of_scope", "t"), "answer:cost")
+    report.add(Case("e", "topic:cost", "t"), "answer:cost")
+    assert (report.emergency_recall.right, report.emergency_category.right) == (1, 0)
+    assert (report.disclosure_recall.right, report.disclosure_confirmed) == (0, 1)
+    assert (report.false_alarms.right, report.false_alarms.total) == (1, 3)
+    assert report.out_of_scope.rate == 0.0 and report.topics.rate == 1.0
+    assert len(report.misses) == 4
+
+
+def test_an_unknown_expectation_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "cases.yml"
+    path.write_text('cases:\n  - text: "hi"\n    expect: maybe\n')
+    with pytest.raises(ValueError, match="unknown expect"):
+        load_cases(path)
