@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from safety.screen import Screening
+from safety.screen import IDIOM_CATEGORY, Screening
 
 EMERGENCY_INTENTS = {
     "crisis": "emergency_crisis",
@@ -26,6 +26,11 @@ DISCLOSURE_INTENT = "disclose_condition"
 SAFETY_INTENTS = {*EMERGENCY_INTENTS.values(), DISCLOSURE_INTENT}
 # How sure the model must be before its safety intent stands without the screen.
 MIN_MODEL_CONFIDENCE = 0.5
+# ...and before its emergency outranks evidence the screen found for another
+# reading: a recognised condition ("I take clozapine every night") or an
+# idiom ("my boss is going to kill me"). On the tuning set every model-only
+# emergency below this beside such evidence was a false alarm.
+MIN_MODEL_CONFIDENCE_AGAINST_EVIDENCE = 0.75
 
 
 @dataclass(frozen=True)
@@ -54,11 +59,15 @@ def decide(
         )
     cleared = {m.category for m in screening.mentions if not m.counts}
     emergency_cleared = bool(cleared & set(EMERGENCY_INTENTS))
-    if model_intent in EMERGENCY_INTENTS.values() and model_sure and not emergency_cleared:
+    other_reading = IDIOM_CATEGORY in cleared or bool(screening.conditions)
+    sure_enough = model_confidence >= (
+        MIN_MODEL_CONFIDENCE_AGAINST_EVIDENCE if other_reading else MIN_MODEL_CONFIDENCE
+    )
+    if model_intent in EMERGENCY_INTENTS.values() and sure_enough and not emergency_cleared:
         return SafetyDecision(model_intent, model_confidence, screening.conditions, "model")
     if screening.conditions:
         return SafetyDecision(DISCLOSURE_INTENT, 1.0, screening.conditions, "screen")
-    condition_cleared = bool(cleared - set(EMERGENCY_INTENTS))
+    condition_cleared = bool(cleared - set(EMERGENCY_INTENTS) - {IDIOM_CATEGORY})
     if model_intent == DISCLOSURE_INTENT and model_sure and not condition_cleared:
         return SafetyDecision(DISCLOSURE_INTENT, model_confidence, (), "model")
     if model_intent in SAFETY_INTENTS:

@@ -64,6 +64,7 @@ QUESTION_STARTS = {
 POSSESSIVE = "_s"
 BREAK = "|"
 IDIOM = "~"  # stands for a word of an everyday idiom, which no phrase matches
+IDIOM_CATEGORY = "idiom"  # a Mention's category for an idiom found in a message
 
 CONTRACTIONS = {
     "can't": "can not",
@@ -330,6 +331,12 @@ def _phrase(path: Path, entry: str, text: str) -> tuple[str, ...]:
 
 
 def _pattern(path: Path, entry: str, raw: Any) -> Pattern:
+    if isinstance(raw, dict) and "any" in raw:
+        # `any: [phrases]` with `unless`: one group, as if each phrase were its own entry.
+        raw = {**{k: v for k, v in raw.items() if k != "any"}, "all": [raw["any"]]}
+        single = True
+    else:
+        single = False
     if isinstance(raw, dict) and "all" in raw:
         nested = [p for group in raw["all"] if isinstance(group, list) for p in group]
         nested += raw.get("unless") or []
@@ -342,7 +349,7 @@ def _pattern(path: Path, entry: str, raw: Any) -> Pattern:
         unless = raw.get("unless", [])
         if (
             isinstance(groups, list)
-            and len(groups) >= 2
+            and len(groups) >= (1 if single else 2)
             and all(isinstance(g, list) and g for g in groups)
             and isinstance(unless, list)
         ):
@@ -351,7 +358,9 @@ def _pattern(path: Path, entry: str, raw: Any) -> Pattern:
                 source=str(raw["all"]),
                 unless=tuple(_phrase(path, entry, str(p)) for p in unless),
             )
-    raise LexiconError(path, entry, f"{raw!r} is neither a phrase nor an `all` of 2+ groups")
+    raise LexiconError(
+        path, entry, f"{raw!r} is neither a phrase, an `any` list nor an `all` of 2+ groups"
+    )
 
 
 # --- screening ---------------------------------------------------------------
@@ -450,6 +459,12 @@ class SafetyScreen:
         readings = [self._without_idioms(message)]
         if plain != message:
             readings.append(self._without_idioms(plain))
+        # An idiom is evidence too: it explains alarming words the model may
+        # have reacted to ("my boss is going to kill me").
+        mentions.extend(
+            Mention(IDIOM_CATEGORY, " ".join(phrase), False, "an everyday idiom")
+            for phrase, _, _ in self._idioms(message)
+        )
         for category, category_patterns in self.lexicon.emergencies.items():
             for pattern in filter(possible, category_patterns):
                 for tokens in readings:
@@ -502,12 +517,18 @@ class SafetyScreen:
             )
         ]
 
+    def _idioms(self, tokens: list[str]) -> list[tuple[tuple[str, ...], int, int]]:
+        """Everyday idioms that hold an emergency's words ("killing myself at the gym")."""
+        return [
+            (phrase, start, end)
+            for phrase in self.lexicon.not_emergencies
+            for start, end in find_phrase(tokens, phrase, fuzzy=False)
+        ]
+
     def _without_idioms(self, tokens: list[str]) -> list[str]:
-        """The tokens with everyday idioms blanked out ("killing myself at the gym")."""
         masked = list(tokens)
-        for phrase in self.lexicon.not_emergencies:
-            for start, end in find_phrase(tokens, phrase, fuzzy=False):
-                masked[start:end] = [IDIOM] * (end - start)
+        for _, start, end in self._idioms(tokens):
+            masked[start:end] = [IDIOM] * (end - start)
         return masked
 
     def _negated(

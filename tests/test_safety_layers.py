@@ -66,3 +66,17 @@ def test_model_only_disclosure_carries_no_condition_so_the_dialogue_asks() -> No
         (),
         "model",
     )
+
+
+def test_an_idiom_makes_an_unsure_model_emergency_give_way() -> None:
+    idiom = Screening(None, (), (Mention("idiom", "boss is going to kill me", False, "idiom"),))
+    unsure = decide(idiom, ranking(("emergency_crisis", 0.62), ("booking", 0.2)))
+    assert unsure.intent == "booking"
+    sure = decide(idiom, ranking(("emergency_crisis", 0.95), ("booking", 0.02)))
+    assert sure.intent == "emergency_crisis"
+
+
+def test_a_recognised_condition_outranks_an_unsure_model_emergency() -> None:
+    disclosed = Screening(None, ("psychosis",), ())
+    decision = decide(disclosed, ranking(("emergency_crisis", 0.55), ("cost", 0.2)))
+    assert (decision.intent, decision.conditions) == ("disclose_condition", ("psychosis",))

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
-from safety.screen import Lexicon, LexiconError, SafetyScreen, normalise
+from safety.screen import DEFAULT_LEXICON, Lexicon, LexiconError, SafetyScreen, normalise
 from scripts.evaluate_holdout import nlu_examples
 from tests.conftest import TEST_DATA, read_yaml
 
@@ -95,6 +96,29 @@ def test_violence_is_caught_and_a_red_flag_outranks_it(screen: SafetyScreen) -> 
     assert both.emergency == "red_flag"
 
 
+STORY = (
+    "My lower back has hurt since a lifting injury in 2016, two discs, PT twice, "
+    "three epidurals and an ablation that helped for a few months. Insurance denied "
+    "the MRI twice and the copays keep going up. "
+)
+
+
+@pytest.mark.parametrize(
+    ("buried", "category"),
+    [
+        ("Some nights I think everyone would be better off without me.", "crisis"),
+        ("My husband shoves me around when he drinks.", "violence"),
+        ("Since Tuesday I can't feel anything when I wipe.", "red_flag"),
+    ],
+)
+def test_an_emergency_buried_in_a_long_message_still_counts(
+    screen: SafetyScreen, buried: str, category: str
+) -> None:
+    text = STORY * 5 + buried + " " + STORY * 4
+    assert 1800 < len(text) <= 2000
+    assert screen.screen(text).emergency == category
+
+
 def test_topic_questions_rarely_raise_safety_signals(screen: SafetyScreen) -> None:
     examples = nlu_examples(TEST_DATA / "nlu_holdout.yml")
     alarms = [text for _, text in examples if screen.screen(text).is_safety_signal]
@@ -176,4 +200,19 @@ def test_phrase_without_words_is_refused(tmp_path: Path) -> None:
 def test_missing_category_is_refused(tmp_path: Path) -> None:
     path = write_lexicon(tmp_path, ("  thyroid:\n", "  thyroids:\n"))
     with pytest.raises(LexiconError, match="conditions"):
+        Lexicon.load(path)
+
+
+def test_a_head_injury_long_healed_is_not_a_disclosure(screen: SafetyScreen) -> None:
+    assert screen.screen("I had a concussion last month").conditions == ("intracranial_pressure",)
+    old = "I got a concussion playing football in high school, nothing since"
+    assert screen.screen(old).conditions == ()
+
+
+def test_an_any_entry_needs_a_list_of_phrases(tmp_path: Path) -> None:
+    lexicon = read_yaml(DEFAULT_LEXICON)
+    lexicon["conditions"]["liver"].append({"any": "hepatitis", "unless": ["ago"]})
+    path = tmp_path / "lexicon.yml"
+    path.write_text(yaml.safe_dump(lexicon))
+    with pytest.raises(LexiconError, match=r"conditions\.liver"):
         Lexicon.load(path)
