@@ -14,6 +14,12 @@ ROWS = [
     ("Held-out topic accuracy (intent)", "topic_accuracy", "pct", ">= 95%, ahead of default"),
     ("Held-out topic macro F1", "topic_macro_f1", "pct", ""),
     ("Held-out out-of-scope rejected", "out_of_scope_rejected", "pct", ""),
+    ("Blind sets: emergency recall", "blind_emergency_recall", "pct", "100%"),
+    ("Blind sets: emergency with the right category", "blind_emergency_category", "pct", ">= 98%"),
+    ("Blind sets: disclosure recall (handoff)", "blind_disclosure_recall", "pct", "100%"),
+    ("Blind sets: false alarms on other messages", "blind_false_alarm_rate", "pct", "<= 0.5%"),
+    ("Blind sets: out-of-scope gets fallback", "blind_out_of_scope_fallback", "pct", ">= 95%"),
+    ("Blind sets: topic accuracy", "blind_topic_accuracy", "pct", ">= 95%"),
     ("5-fold CV accuracy (all intents)", "cv_accuracy", "pct", ""),
     ("5-fold CV macro F1 (all intents)", "cv_macro_f1", "pct", ""),
     ("Cold training", "train_cold_s", "s", "<= 90 s"),
@@ -48,7 +54,7 @@ LOAD_METRICS = [
 # server carries 50 messages/s; the paced load (50 messages/s offered, so it
 # cannot show more) shows the latency while it does.
 CLOSED_TARGETS = {10: {"messages_per_second": ">= 50", "errors": "0"}}
-PACED_TARGETS = {"p50_ms": "<= 50 ms", "p99_ms": "<= 250 ms", "errors": "0"}
+PACED_TARGETS = {"p50_ms": "<= 30 ms", "p99_ms": "<= 150 ms", "errors": "0"}
 
 
 def load_cell(entry: dict | None, metric: str) -> str:

@@ -50,9 +50,12 @@ from scripts.assistant_processes import (
     redis_server,
     tracker_store_config,
 )
+from scripts.evaluate_cases import evaluate as evaluate_cases
+from scripts.evaluate_cases import load_cases
 from scripts.evaluate_holdout import holdout_examples
 
 BENCH = PROJECT_ROOT / "bench"
+BLIND_SETS = PROJECT_ROOT / "tests" / "data" / "blind"
 CONFIGS = {"ours": PROJECT_ROOT / "config.yml", "rasa_default": BENCH / "configs/rasa_default.yml"}
 TOPICS = {p.stem for p in (PROJECT_ROOT / "content" / "answers").glob("*.yml")}
 REJECTIONS = {"out_of_scope", "nlu_fallback"}
@@ -67,15 +70,17 @@ class Budget:
     paced: tuple[int, float]  # conversations, messages per second offered in all
     soak: tuple[int, int, int]  # conversations, turns, concurrency
     train: bool
+    blind: bool  # score the blind sets over REST (about a minute per config)
 
 
 FULL = Budget(
     "full", folds=5, load_seconds=60, levels=(1, 10, 50), paced=(10, 50.0), soak=(200, 5, 20),
-    train=True,
+    train=True, blind=True,
 )  # fmt: skip
 QUICK = Budget(
-    "quick", folds=0, load_seconds=2, levels=(1, 2), paced=(2, 4.0), soak=(4, 2, 2), train=False
-)
+    "quick", folds=0, load_seconds=2, levels=(1, 2), paced=(2, 4.0), soak=(4, 2, 2), train=False,
+    blind=False,
+)  # fmt: skip
 # Rasa server processes (Sanic workers) on this 2-core machine; several need
 # the Redis lock store, which keeps each conversation's turns in order.
 WORKERS = 2
@@ -189,6 +194,23 @@ def cross_validate(config: Path, folds: int, out: Path) -> dict[str, Any]:
     return {
         "cv_accuracy": round(report["accuracy"], 4),
         "cv_macro_f1": round(report["macro avg"]["f1-score"], 4),
+    }
+
+
+def blind_scores(url: str) -> dict[str, Any]:
+    """Safety and understanding on the blind sets (tests/data/blind), over REST.
+
+    Both configurations run behind the same safety screen and dialogue, so
+    the difference is what their intent models catch on language we did not write.
+    """
+    report = evaluate_cases(url, load_cases(*sorted(BLIND_SETS.glob("*.yml"))))
+    return {
+        "blind_emergency_recall": round(report.emergency_recall.rate, 4),
+        "blind_emergency_category": round(report.emergency_category.rate, 4),
+        "blind_disclosure_recall": round(report.disclosure_recall.rate, 4),
+        "blind_false_alarm_rate": round(report.false_alarms.rate, 4),
+        "blind_out_of_scope_fallback": round(report.out_of_scope.rate, 4),
+        "blind_topic_accuracy": round(report.topics.rate, 4),
     }
 
 
@@ -410,6 +432,8 @@ async def _serve_and_measure(
             "rasa_server_workers": WORKERS,
         }
         await all_workers_listening(rasa.process.pid, rasa_port, WORKERS, started + 300)
+        if budget.blind:
+            results.update(await asyncio.to_thread(blind_scores, url))
         servers = {"rasa_server": rasa.process.pid, "action_server": actions.process.pid}
         results["load"] = [
             await measured_load(url, servers, level, budget.load_seconds) for level in budget.levels

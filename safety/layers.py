@@ -28,9 +28,10 @@ SAFETY_INTENTS = {*EMERGENCY_INTENTS.values(), DISCLOSURE_INTENT}
 MIN_MODEL_CONFIDENCE = 0.5
 # ...and before its emergency outranks evidence the screen found for another
 # reading: a recognised condition ("I take clozapine every night") or an
-# idiom ("my boss is going to kill me"). On the tuning set every model-only
-# emergency below this beside such evidence was a false alarm.
-MIN_MODEL_CONFIDENCE_AGAINST_EVIDENCE = 0.75
+# everyday idiom ("my boss is going to kill me"). On the tuning set every
+# model-only emergency below these beside such evidence was a false alarm.
+MIN_MODEL_CONFIDENCE_AGAINST_CONDITION = 0.75
+MIN_MODEL_CONFIDENCE_AGAINST_IDIOM = 0.85
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,12 @@ def decide(
         )
     cleared = {m.category for m in screening.mentions if not m.counts}
     emergency_cleared = bool(cleared & set(EMERGENCY_INTENTS))
-    other_reading = IDIOM_CATEGORY in cleared or bool(screening.conditions)
-    sure_enough = model_confidence >= (
-        MIN_MODEL_CONFIDENCE_AGAINST_EVIDENCE if other_reading else MIN_MODEL_CONFIDENCE
-    )
+    needed = MIN_MODEL_CONFIDENCE
+    if screening.conditions:
+        needed = MIN_MODEL_CONFIDENCE_AGAINST_CONDITION
+    if IDIOM_CATEGORY in cleared:
+        needed = MIN_MODEL_CONFIDENCE_AGAINST_IDIOM
+    sure_enough = model_confidence >= needed
     if model_intent in EMERGENCY_INTENTS.values() and sure_enough and not emergency_cleared:
         return SafetyDecision(model_intent, model_confidence, screening.conditions, "model")
     if screening.conditions:

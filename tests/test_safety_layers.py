@@ -70,7 +70,7 @@ def test_model_only_disclosure_carries_no_condition_so_the_dialogue_asks() -> No
 
 def test_an_idiom_makes_an_unsure_model_emergency_give_way() -> None:
     idiom = Screening(None, (), (Mention("idiom", "boss is going to kill me", False, "idiom"),))
-    unsure = decide(idiom, ranking(("emergency_crisis", 0.62), ("booking", 0.2)))
+    unsure = decide(idiom, ranking(("emergency_crisis", 0.8), ("booking", 0.1)))
     assert unsure.intent == "booking"
     sure = decide(idiom, ranking(("emergency_crisis", 0.95), ("booking", 0.02)))
     assert sure.intent == "emergency_crisis"
