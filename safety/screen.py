@@ -258,6 +258,7 @@ class Lexicon:
     not_emergencies: tuple[tuple[str, ...], ...]
     past_relatives: tuple[tuple[str, ...], ...]
     treatment_uses: tuple[tuple[str, ...], ...]
+    grave_questions: tuple[tuple[str, ...], ...]
     fillers: frozenset[str]
     negations: tuple[tuple[str, ...], ...]
     negations_after: tuple[tuple[str, ...], ...]
@@ -308,6 +309,7 @@ class Lexicon:
             not_emergencies=phrases("not_emergencies"),
             past_relatives=phrases("past_relatives"),
             treatment_uses=phrases("treatment_uses"),
+            grave_questions=phrases("grave_questions"),
             fillers=words("fillers"),
             negations=phrases("negations"),
             negations_after=phrases("negations_after"),
@@ -536,6 +538,9 @@ class SafetyScreen:
     ) -> bool:
         window_start = max(0, start - window)
         before = tokens[window_start:start]
+        if window == EMERGENCY_NEGATION_WINDOW:
+            # "can not catch my breath" is not being able to, not a denial.
+            before = [t for i, t in enumerate(before, window_start) if not _inability(tokens, i)]
         if BREAK in before:
             before = before[len(before) - before[::-1].index(BREAK) :]
         # Stop at the nearest person: "I don't know if my PTSD matters" is not a denial.
@@ -543,9 +548,6 @@ class SafetyScreen:
             if before[index] in self.lexicon.people:
                 before = before[index + 1 :]
                 break
-        if window == EMERGENCY_NEGATION_WINDOW:
-            # "can not catch my breath" is not being able to, not a denial.
-            before = [t for i, t in enumerate(before) if not _inability(before, i)]
         if _contains(before, self.lexicon.negations):
             return True
         return _contains(tokens[end : end + 8], self.lexicon.negations_after)
@@ -602,6 +604,8 @@ class SafetyScreen:
     ) -> tuple[bool, str]:
         if self._negated(tokens, start, end, EMERGENCY_NEGATION_WINDOW):
             return False, "negated"
+        if any(find_phrase(tokens[start:end], phrase) for phrase in self.lexicon.grave_questions):
+            return True, "emergency, even as a general question"
         if general:
             return False, "a general question"
         if self._about_treatment_of(tokens, start):
