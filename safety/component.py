@@ -17,13 +17,14 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from safety.layers import SAFETY_INTENTS, decide
+from safety.layers import EMERGENCY_INTENTS, SAFETY_INTENTS, decide
 from safety.screen import Lexicon
 from safety.screen import SafetyScreen as Screen
 
 logger = logging.getLogger(__name__)
 
 ENTITY = "condition"
+ALSO_ENTITY = "emergency_also"
 OTHERS_WEIGHT = 0.5
 EXTRACTOR = "SafetyScreen"
 
@@ -95,7 +96,9 @@ class SafetyScreen(GraphComponent):
             [{"name": decision.intent, "confidence": decision.confidence}, *others],
             add_to_output=True,
         )
-        entities = [e for e in message.get("entities") or [] if e.get("entity") != ENTITY]
+        entities = [
+            e for e in message.get("entities") or [] if e.get("entity") not in (ENTITY, ALSO_ENTITY)
+        ]
         # The screen matches normalised tokens, not characters, so each
         # condition entity spans the whole message that disclosed it.
         entities += [
@@ -109,4 +112,19 @@ class SafetyScreen(GraphComponent):
             }
             for category in decision.conditions
         ]
+        # Violence beside a more urgent emergency ("he pushed me down the
+        # stairs and now I can't feel my legs"): the reply adds the hotlines.
+        if decision.intent in EMERGENCY_INTENTS.values():
+            entities += [
+                {
+                    "entity": ALSO_ENTITY,
+                    "value": category,
+                    "start": 0,
+                    "end": len(text),
+                    "extractor": EXTRACTOR,
+                    "confidence": 1.0,
+                }
+                for category in screening.other_emergencies
+                if category == "violence"
+            ]
         message.set("entities", entities, add_to_output=True)

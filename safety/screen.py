@@ -7,9 +7,14 @@ How a message is read:
 1. Normalise: lowercase, expand contractions ("can't" -> "can not"), drop
    the dots of abbreviations ("p.t.s.d." -> "ptsd"), mark possessives.
 2. Split into clauses at punctuation and at "but", "however", "anyway"...
-3. Find lexicon phrases in each clause, tolerating small typos.
-4. For an emergency phrase: it counts unless negated ("I'm not suicidal") or
-   asked as a general question with nobody's own situation in the clause.
+3. Find lexicon phrases in each clause, tolerating small typos. Emergencies
+   are looked for in the whole message (evidence may span clauses), also
+   with filler and swear words left out ("i just f***ing want to die"), and
+   with everyday idioms blanked ("I kill myself at the gym").
+4. For an emergency phrase: it counts unless negated right before ("I'm not
+   suicidal"; "can't breathe" is no denial) or asked as a general question
+   with nobody's own situation in it ("can ketamine help suicidal
+   thoughts?"), except the grave ones ("what is a lethal dose?").
 5. For a condition phrase, decide whether it applies to the patient or to
    the person they ask for: negated ("no history of psychosis") -> no;
    another person's ("my coworker is pregnant") -> no; the object of a
@@ -387,6 +392,12 @@ class Screening:
     @property
     def is_safety_signal(self) -> bool:
         return bool(self.emergency or self.conditions)
+
+    @property
+    def other_emergencies(self) -> tuple[str, ...]:
+        """Emergencies found besides the one the reply is for, in priority order."""
+        found = {m.category for m in self.mentions if m.counts}
+        return tuple(c for c in EMERGENCY_PRIORITY if c in found and c != self.emergency)
 
 
 def _inability(tokens: list[str], index: int) -> bool:

@@ -72,6 +72,18 @@ def test_a_crisis_buried_in_a_message_at_the_size_limit_comes_first(assistant: s
     assert customs[0] == {"kind": "emergency", "category": "crisis"}
 
 
+def test_violence_beside_a_more_urgent_emergency_still_gets_the_hotlines(assistant: str) -> None:
+    reply, customs = kinds_for(
+        assistant, "my boyfriend pushed me down the stairs and now I can't feel my legs"
+    )
+    assert customs[0] == {"kind": "emergency", "category": "red_flag"}
+    texts = " ".join(item.get("text", "") for item in reply)
+    assert "emergency room" in texts and "1-800-799-7233" in texts
+    # ...and only then: a red flag alone gets no hotline.
+    alone, _ = kinds_for(assistant, "I can't feel my legs and my back is killing me")
+    assert "1-800-799-7233" not in " ".join(item.get("text", "") for item in alone)
+
+
 def test_schizophrenia_disclosure_matches_the_contract_example(
     assistant: str, handoff_db_url: str, staff_webhook: StaffWebhook
 ) -> None:

@@ -28,3 +28,11 @@ def test_a_plain_question_keeps_the_models_intent_and_no_entities() -> None:
     message = screened("how much does it cost?")
     assert message.get("intent") is None
     assert not message.get("entities")
+
+
+def test_violence_beside_a_red_flag_is_passed_on_for_the_hotlines() -> None:
+    message = screened("my boyfriend pushed me down the stairs and now I can't feel my legs")
+    assert message.get("intent")["name"] == "emergency_red_flag"
+    assert [(e["entity"], e["value"]) for e in message.get("entities")] == [
+        ("emergency_also", "violence")
+    ]

@@ -216,3 +216,9 @@ def test_an_any_entry_needs_a_list_of_phrases(tmp_path: Path) -> None:
     path.write_text(yaml.safe_dump(lexicon))
     with pytest.raises(LexiconError, match=r"conditions\.liver"):
         Lexicon.load(path)
+
+
+def test_violence_beside_a_more_urgent_emergency_is_kept(screen: SafetyScreen) -> None:
+    both = screen.screen("my boyfriend pushed me down the stairs and now I can't feel my legs")
+    assert (both.emergency, both.other_emergencies) == ("red_flag", ("violence",))
+    assert screen.screen("my husband hit me again").other_emergencies == ()
