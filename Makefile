@@ -25,7 +25,7 @@ help:
 	@echo "make handoffs ARGS='list | show h-000001 | resolve h-000001' - staff: handoff requests"
 	@echo "make purge [DAYS=30]           - delete data older than RETENTION_DAYS (default 90)"
 	@echo "make forget ID=<conversation>  - delete one patient's data everywhere"
-	@echo "make bench                     - benchmarks vs Rasa's default config (about 3 hours)"
+	@echo "make bench                     - benchmarks vs Rasa's default config (5+ hours)"
 	@echo "make train | validate | lint | format | e2e | lock | clean"
 
 $(BIN)/python:

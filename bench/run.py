@@ -1,11 +1,14 @@
 """`make bench`: our config.yml and Rasa's default, side by side, in one run, on this machine.
 
-    python -m bench.run            # full budget (about 4 hours on 2 cores)
+    python -m bench.run            # full budget (more than 5 hours on 2 cores)
     python -m bench.run --quick    # tiny budget: checks the scripts run (make test)
-    python -m bench.run --skip-cv  # everything but cross-validation (about 1 hour)
+    python -m bench.run --skip-cv  # everything but cross-validation (the default's
+                                   # DIET training alone takes over 40 minutes)
+    python -m bench.run --skip-cv --configs ours   # ours alone, about 6 minutes
     python -m bench.run --only-cv --configs rasa_default
                                    # cross-validation alone, merged into full.json
-                                   # (the default config's takes about 2.5 hours here)
+                                   # (the default config's took 2 h 14 min on the
+                                   # data of 2026-11-22, about half of today's)
 
 Writes bench/results/<budget>.json (or --out) and, when that is
 bench/results/full.json, the table in BENCHMARKS.md. Both configurations
