@@ -97,8 +97,7 @@ def write_benchmarks_md(results: dict[str, Any]) -> None:
     lines = [header, "|" + "---|" * (len(names) + 2)]
     for label, key, unit, target in ROWS:
         values = [cell(configs[n].get(key), unit) for n in names]
-        if any(v != "-" for v in values):  # older runs lack the newer measures
-            lines.append(f"| {label} | " + " | ".join(values) + f" | {target} |")
+        lines.append(f"| {label} | " + " | ".join(values) + f" | {target} |")
     lines += load_rows(configs)
     soak_line = "; ".join(
         f"{n}: {c['soak']['messages_sent']} messages, {c['soak']['errors']} errors, "
