@@ -99,32 +99,27 @@ class SafetyScreen(GraphComponent):
         entities = [
             e for e in message.get("entities") or [] if e.get("entity") not in (ENTITY, ALSO_ENTITY)
         ]
-        # The screen matches normalised tokens, not characters, so each
-        # condition entity spans the whole message that disclosed it.
-        entities += [
-            {
-                "entity": ENTITY,
-                "value": category,
-                "start": 0,
-                "end": len(text),
-                "extractor": EXTRACTOR,
-                "confidence": 1.0,
-            }
-            for category in decision.conditions
-        ]
+        entities += [whole_message_entity(ENTITY, c, text) for c in decision.conditions]
         # Violence beside a more urgent emergency ("he pushed me down the
         # stairs and now I can't feel my legs"): the reply adds the hotlines.
-        if decision.intent in EMERGENCY_INTENTS.values():
-            entities += [
-                {
-                    "entity": ALSO_ENTITY,
-                    "value": category,
-                    "start": 0,
-                    "end": len(text),
-                    "extractor": EXTRACTOR,
-                    "confidence": 1.0,
-                }
-                for category in screening.other_emergencies
-                if category == "violence"
-            ]
+        if decision.intent in EMERGENCY_INTENTS.values() and (
+            "violence" in screening.other_emergencies
+        ):
+            entities.append(whole_message_entity(ALSO_ENTITY, "violence", text))
         message.set("entities", entities, add_to_output=True)
+
+
+def whole_message_entity(name: str, value: str, text: str) -> dict[str, Any]:
+    """An entity the screen found, spanning the whole message.
+
+    The screen matches normalised tokens, not characters, so it has no
+    narrower span to give.
+    """
+    return {
+        "entity": name,
+        "value": value,
+        "start": 0,
+        "end": len(text),
+        "extractor": EXTRACTOR,
+        "confidence": 1.0,
+    }
