@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from typing import Any
 
 REASON_BY_INTENT = {"disclose_condition": "contraindication", "request_human": "user_request"}
-DISCLOSURE_INTENT = "disclose_condition"
 CONFIRM_INTENT = "affirm"
 
 
@@ -67,5 +66,5 @@ def confirmed_disclosure(
         return None
     before = {**(said[-1].get("parse_data") or {}), "text": said[-1].get("text")}
     before["message_id"] = said[-1].get("message_id")
-    is_disclosure = (before.get("intent") or {}).get("name") == DISCLOSURE_INTENT
-    return before if is_disclosure else None
+    reason = REASON_BY_INTENT.get((before.get("intent") or {}).get("name"))
+    return before if reason == "contraindication" else None

@@ -338,12 +338,11 @@ def _phrase(path: Path, entry: str, text: str) -> tuple[str, ...]:
 
 
 def _pattern(path: Path, entry: str, raw: Any) -> Pattern:
+    min_groups = 2
     if isinstance(raw, dict) and "any" in raw:
         # `any: [phrases]` with `unless`: one group, as if each phrase were its own entry.
         raw = {**{k: v for k, v in raw.items() if k != "any"}, "all": [raw["any"]]}
-        single = True
-    else:
-        single = False
+        min_groups = 1
     if isinstance(raw, dict) and "all" in raw:
         nested = [p for group in raw["all"] if isinstance(group, list) for p in group]
         nested += raw.get("unless") or []
@@ -356,7 +355,7 @@ def _pattern(path: Path, entry: str, raw: Any) -> Pattern:
         unless = raw.get("unless", [])
         if (
             isinstance(groups, list)
-            and len(groups) >= (1 if single else 2)
+            and len(groups) >= min_groups
             and all(isinstance(g, list) and g for g in groups)
             and isinstance(unless, list)
         ):
@@ -403,6 +402,14 @@ class Screening:
 def _inability(tokens: list[str], index: int) -> bool:
     """Whether tokens[index] is the "not" of "can not" or "could not"."""
     return tokens[index] == "not" and index > 0 and tokens[index - 1] in ("can", "could")
+
+
+def _masked(tokens: list[str], idioms: list[tuple[tuple[str, ...], int, int]]) -> list[str]:
+    """The tokens with the idioms' words blanked, so no emergency phrase matches them."""
+    masked = list(tokens)
+    for _, start, end in idioms:
+        masked[start:end] = [IDIOM] * (end - start)
+    return masked
 
 
 def _contains(tokens: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
@@ -469,14 +476,15 @@ class SafetyScreen:
         # Filler and swear words may stand between an emergency's words
         # ("i just fucking want to die"): look in the message without them too.
         plain = with_breaks([[t for t in part if t not in self.lexicon.fillers] for part in parts])
-        readings = [self._without_idioms(message)]
+        idioms = self._idioms(message)
+        readings = [_masked(message, idioms)]
         if plain != message:
-            readings.append(self._without_idioms(plain))
+            readings.append(_masked(plain, self._idioms(plain)))
         # An idiom is evidence too: it explains alarming words the model may
         # have reacted to ("my boss is going to kill me").
         mentions.extend(
             Mention(IDIOM_CATEGORY, " ".join(phrase), False, "an everyday idiom")
-            for phrase, _, _ in self._idioms(message)
+            for phrase, _, _ in idioms
         )
         for category, category_patterns in self.lexicon.emergencies.items():
             for pattern in filter(possible, category_patterns):
@@ -537,12 +545,6 @@ class SafetyScreen:
             for phrase in self.lexicon.not_emergencies
             for start, end in find_phrase(tokens, phrase, fuzzy=False)
         ]
-
-    def _without_idioms(self, tokens: list[str]) -> list[str]:
-        masked = list(tokens)
-        for _, start, end in self._idioms(tokens):
-            masked[start:end] = [IDIOM] * (end - start)
-        return masked
 
     def _negated(
         self, tokens: list[str], start: int, end: int, window: int = NEGATION_WINDOW
