@@ -27,6 +27,9 @@ from scipy import sparse
 from intent.linear_model import LinearIntentModel
 
 MODEL_FILE = "linear_intent_model.npz"
+# The message attribute with each intent's own score (`Prediction.scores`),
+# for the safety screen after this component. Not part of the parse output.
+INTENT_SCORES = "intent_scores"
 
 
 def sentence_counts(messages: list[Message], features: int | None = None) -> sparse.csr_matrix:
@@ -137,6 +140,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             ][: self.config["ranking_length"]]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set("intent_ranking", ranking, add_to_output=True)
+            message.set(INTENT_SCORES, dict(zip(prediction.intents, prediction.scores)))
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

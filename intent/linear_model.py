@@ -25,7 +25,11 @@ from sklearn.linear_model import SGDClassifier
 @dataclass(frozen=True)
 class Prediction:
     intents: tuple[str, ...]  # best first
-    confidences: tuple[float, ...]
+    confidences: tuple[float, ...]  # shares of the scores' sum: they add up to 1
+    # Each intent's own one-against-the-rest probability, before the shares
+    # are taken. A message unlike any training example scores low on every
+    # intent, and its shares can still put one intent far ahead.
+    scores: tuple[float, ...]
 
 
 def _weights(counts: np.ndarray, features: np.ndarray, idf: np.ndarray) -> np.ndarray:
@@ -101,12 +105,13 @@ class LinearIntentModel:
             predictions.append(self._ranked(expit(scores)))
         return predictions
 
-    def _ranked(self, probabilities: np.ndarray) -> Prediction:
-        probabilities = probabilities / probabilities.sum()
-        order = np.argsort(-probabilities, kind="stable")
+    def _ranked(self, scores: np.ndarray) -> Prediction:
+        shares = scores / scores.sum()
+        order = np.argsort(-shares, kind="stable")
         return Prediction(
             tuple(str(i) for i in self.intents[order]),
-            tuple(float(p) for p in probabilities[order]),
+            tuple(float(p) for p in shares[order]),
+            tuple(float(p) for p in scores[order]),
         )
 
     def save(self, path: Path) -> None:

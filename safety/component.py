@@ -17,6 +17,7 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from intent.component import INTENT_SCORES
 from safety.layers import EMERGENCY_INTENTS, SAFETY_INTENTS, decide
 from safety.screen import Lexicon
 from safety.screen import SafetyScreen as Screen
@@ -72,7 +73,7 @@ class SafetyScreen(GraphComponent):
             return
         screening = self.screen.screen(text)
         ranking = message.get("intent_ranking") or []
-        decision = decide(screening, ranking)
+        decision = decide(screening, ranking, message.get(INTENT_SCORES))
         if decision is None:
             return
         logger.debug("safety layer %s set intent %s", decision.layer, decision.intent)

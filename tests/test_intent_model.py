@@ -17,7 +17,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy import sparse
 from scipy.special import expit
 
-from intent.component import LinearIntentClassifier, sentence_counts
+from intent.component import INTENT_SCORES, LinearIntentClassifier, sentence_counts
 from intent.linear_model import LinearIntentModel, _tfidf
 
 EXAMPLES = {
@@ -81,12 +81,14 @@ def test_two_intents_give_complementary_confidences() -> None:
 def test_row_by_row_prediction_is_the_matrix_product() -> None:
     model = LinearIntentModel.fit(TOY, TOY_LABELS)
     rows = counts([[5, 0, 0, 1], [0, 0, 2, 1], [0, 0, 0, 0], [1, 1, 1, 1]])
-    expected = expit(_tfidf(rows, model.idf) @ model.weights.T + model.bias)
-    expected /= expected.sum(axis=1, keepdims=True)
+    scores = expit(_tfidf(rows, model.idf) @ model.weights.T + model.bias)
+    shares = scores / scores.sum(axis=1, keepdims=True)
 
-    for prediction, row in zip(model.predict(rows), expected, strict=True):
+    for prediction, row_scores, row_shares in zip(model.predict(rows), scores, shares, strict=True):
         by_intent = dict(zip(prediction.intents, prediction.confidences, strict=True))
-        assert [by_intent[i] for i in model.intents] == pytest.approx(row, rel=1e-12)
+        assert [by_intent[i] for i in model.intents] == pytest.approx(row_shares, rel=1e-12)
+        own = dict(zip(prediction.intents, prediction.scores, strict=True))
+        assert [own[i] for i in model.intents] == pytest.approx(row_scores, rel=1e-12)
 
 
 def test_training_is_deterministic() -> None:
@@ -155,6 +157,11 @@ def test_component_classifies_after_being_saved_and_loaded(pipeline) -> None:
         ranking = message.get("intent_ranking")
         assert len(ranking) == 2 and ranking[0] == message.get("intent")
         assert 0.0 < ranking[1]["confidence"] <= ranking[0]["confidence"] <= 1.0
+        # Every intent's own score reaches the safety screen, outside the parse output.
+        scores = message.get(INTENT_SCORES)
+        assert set(scores) == {"cost", "side_effects", "greet"}
+        assert 0.0 < scores[ranking[0]["name"]] < 1.0
+        assert INTENT_SCORES not in message.as_dict(only_output_properties=True)
 
 
 def test_component_reads_only_sentence_features(pipeline) -> None:

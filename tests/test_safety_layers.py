@@ -33,6 +33,17 @@ def test_model_catches_what_the_lexicon_cannot_list() -> None:
     assert decision.intent == "emergency_crisis"
 
 
+def test_model_emergency_needs_its_own_score_not_only_the_largest_share() -> None:
+    # A message unlike anything trained on: every intent scores low, and the
+    # crisis intent's share of the sum is still the largest.
+    unfamiliar = ranking(("emergency_crisis", 0.55), ("out_of_scope", 0.2))
+    low = decide(NOTHING, unfamiliar, {"emergency_crisis": 0.14, "out_of_scope": 0.05})
+    assert low is not None and low.intent == "out_of_scope" and low.layer == "screen-cleared"
+
+    high = decide(NOTHING, unfamiliar, {"emergency_crisis": 0.6, "out_of_scope": 0.2})
+    assert high is not None and high.intent == "emergency_crisis" and high.layer == "model"
+
+
 def test_unsure_model_safety_intent_gives_way_to_the_best_topic() -> None:
     decision = decide(NOTHING, ranking(("disclose_condition", 0.4), ("contraindications", 0.35)))
     assert decision.intent == "contraindications"
