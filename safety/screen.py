@@ -404,6 +404,15 @@ def _inability(tokens: list[str], index: int) -> bool:
     return tokens[index] == "not" and index > 0 and tokens[index - 1] in ("can", "could")
 
 
+def _asks(tokens: list[str]) -> bool:
+    """Whether a clause opens like a question ("can it...", "is there...").
+
+    "can not stop gasping" and "do not feel my legs" open with the same
+    words, negated: those are statements.
+    """
+    return bool(tokens) and tokens[0] in QUESTION_STARTS and tokens[1:2] != ["not"]
+
+
 def _masked(tokens: list[str], idioms: list[tuple[tuple[str, ...], int, int]]) -> list[str]:
     """The tokens with the idioms' words blanked, so no emergency phrase matches them."""
     masked = list(tokens)
@@ -471,7 +480,7 @@ class SafetyScreen:
         message = with_breaks(parts)
         asks_in_general = not personal and (
             _contains(whole, self.lexicon.general_contexts)
-            or any(part[0] in QUESTION_STARTS for part in parts)
+            or any(_asks(part) for part in parts)
         )
         # Filler and swear words may stand between an emergency's words
         # ("i just fucking want to die"): look in the message without them too.
@@ -479,7 +488,7 @@ class SafetyScreen:
         idioms = self._idioms(message)
         readings = [_masked(message, idioms)]
         if plain != message:
-            readings.append(_masked(plain, self._idioms(plain)))
+            readings.append(_masked(plain, self._idioms(plain, without=self.lexicon.fillers)))
         # An idiom is evidence too: it explains alarming words the model may
         # have reacted to ("my boss is going to kill me").
         mentions.extend(
@@ -503,7 +512,7 @@ class SafetyScreen:
         for tokens in parts:
             for category, start, end, source in self._condition_spans(tokens, possible):
                 general = (
-                    general_message or impersonal or (not personal and tokens[0] in QUESTION_STARTS)
+                    general_message or impersonal or (not personal and _asks(tokens))
                 )
                 counts, why = self._applies(tokens, start, end, for_self, general)
                 mentions.append(Mention(category, source, counts, why))
@@ -538,13 +547,19 @@ class SafetyScreen:
             )
         ]
 
-    def _idioms(self, tokens: list[str]) -> list[tuple[tuple[str, ...], int, int]]:
-        """Everyday idioms that hold an emergency's words ("killing myself at the gym")."""
-        return [
-            (phrase, start, end)
-            for phrase in self.lexicon.not_emergencies
-            for start, end in find_phrase(tokens, phrase, fuzzy=False)
-        ]
+    def _idioms(
+        self, tokens: list[str], without: frozenset[str] = frozenset()
+    ) -> list[tuple[tuple[str, ...], int, int]]:
+        """Everyday idioms that hold an emergency's words ("killing myself at the gym").
+
+        In a reading without the filler words, an idiom is looked for without
+        them too: "be the end of me" reads "be end me" there.
+        """
+        found = []
+        for phrase in self.lexicon.not_emergencies:
+            words = tuple(w for w in phrase if w not in without) or phrase
+            found += [(phrase, s, e) for s, e in find_phrase(tokens, words, fuzzy=False)]
+        return found
 
     def _negated(
         self, tokens: list[str], start: int, end: int, window: int = NEGATION_WINDOW
