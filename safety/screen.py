@@ -267,12 +267,14 @@ class Lexicon:
     fillers: frozenset[str]
     negations: tuple[tuple[str, ...], ...]
     negations_after: tuple[tuple[str, ...], ...]
+    resolved_after: tuple[tuple[str, ...], ...]  # after a condition only
     self_words: frozenset[str]
     close_relatives: frozenset[str]
     people: frozenset[str]  # self_words and close_relatives: someone whose health counts
     others: frozenset[str]
     not_conditions: tuple[tuple[str, ...], ...]
     asking_for_self: tuple[tuple[str, ...], ...]
+    claims_as_own: tuple[tuple[str, ...], ...]
     general_message_cues: tuple[tuple[str, ...], ...]
     treatment_words: frozenset[str]
     general_contexts: tuple[tuple[str, ...], ...]
@@ -318,12 +320,14 @@ class Lexicon:
             fillers=words("fillers"),
             negations=phrases("negations"),
             negations_after=phrases("negations_after"),
+            resolved_after=phrases("resolved_after"),
             self_words=words("self_words"),
             close_relatives=words("close_relatives"),
             people=words("self_words") | words("close_relatives"),
             others=words("others"),
             not_conditions=phrases("not_conditions"),
             asking_for_self=phrases("asking_for_self"),
+            claims_as_own=phrases("claims_as_own"),
             general_message_cues=phrases("general_message_cues"),
             treatment_words=words("treatment_words"),
             general_contexts=phrases("general_contexts"),
@@ -469,7 +473,10 @@ class SafetyScreen:
         parts = clauses(text)
         whole = [token for part in parts for token in part]
         possible = self._possible(whole)
-        for_self = _contains(whole, self.lexicon.asking_for_self)
+        # With the clause-breaking words too: "my mom has glaucoma, anyway...".
+        every_word = re.findall(r"[a-z0-9_]+", normalise(text))
+        for_self = _contains(every_word, self.lexicon.asking_for_self)
+        claims_own = _contains(every_word, self.lexicon.claims_as_own)
         personal = any(t in self.lexicon.people for t in whole)
         general_message = _contains(whole, self.lexicon.general_message_cues)
         mentions: list[Mention] = []
@@ -509,12 +516,16 @@ class SafetyScreen:
         # Nobody named anywhere, and the message is about the treatment or a
         # general question ("Ketamine for Depression, Anxiety and PTSD").
         impersonal = not personal and _contains(whole, self.lexicon.treatment_uses)
-        for tokens in parts:
+        for index, tokens in enumerate(parts):
+            # "had a heart murmur as a kid, but it went away": the next clause may say it is over.
+            following = parts[index + 1] if index + 1 < len(parts) else []
             for category, start, end, source in self._condition_spans(tokens, possible):
                 general = (
                     general_message or impersonal or (not personal and _asks(tokens))
                 )
-                counts, why = self._applies(tokens, start, end, for_self, general)
+                counts, why = self._applies(
+                    tokens, start, end, for_self, general, claims_own, following
+                )
                 mentions.append(Mention(category, source, counts, why))
                 if counts and category not in conditions:
                     conditions.append(category)
@@ -562,7 +573,12 @@ class SafetyScreen:
         return found
 
     def _negated(
-        self, tokens: list[str], start: int, end: int, window: int = NEGATION_WINDOW
+        self,
+        tokens: list[str],
+        start: int,
+        end: int,
+        window: int = NEGATION_WINDOW,
+        following: list[str] | None = None,
     ) -> bool:
         window_start = max(0, start - window)
         before = tokens[window_start:start]
@@ -578,7 +594,12 @@ class SafetyScreen:
                 break
         if _contains(before, self.lexicon.negations):
             return True
-        return _contains(tokens[end : end + 8], self.lexicon.negations_after)
+        after = tokens[end : end + 8]
+        if window != EMERGENCY_NEGATION_WINDOW and _contains(
+            after + (following or [])[:4], self.lexicon.resolved_after
+        ):
+            return True
+        return _contains(after, self.lexicon.negations_after)
 
     def _about_treatment(self, tokens: list[str]) -> bool:
         """Ketamine's effect on a condition, or its use for it: "I read ketamine treats PTSD"."""
@@ -608,11 +629,21 @@ class SafetyScreen:
         return "none", -1
 
     def _applies(
-        self, tokens: list[str], start: int, end: int, for_self: bool, general_message: bool
+        self,
+        tokens: list[str],
+        start: int,
+        end: int,
+        for_self: bool,
+        general_message: bool,
+        claims_own: bool = False,
+        following: list[str] | None = None,
     ) -> tuple[bool, str]:
-        if self._negated(tokens, start, end):
+        if self._negated(tokens, start, end, following=following):
             return False, "negated"
         owner, at = self._owner(tokens, start)
+        if owner == "other" and claims_own:
+            # "Do you treat people with schizoaffective? That's me."
+            return True, "asked in general, then claimed as the patient's own"
         if owner == "other":
             return False, "someone else's or a general question"
         if owner == "relative" and for_self:

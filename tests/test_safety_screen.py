@@ -37,8 +37,6 @@ def test_disclosure_is_caught_with_its_category(screen: SafetyScreen, case: dict
 
 @pytest.mark.parametrize("case", cases("not_disclosures"))
 def test_denied_or_general_mention_is_not_a_disclosure(screen: SafetyScreen, case: dict) -> None:
-    if case["text"].startswith("my sister's pregnant so she can't drive me"):
-        pytest.xfail("a close relative's condition is handed off on purpose: see safety/screen.py")
     screening = screen.screen(case["text"])
     assert not screening.is_safety_signal, screening.mentions
 
