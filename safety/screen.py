@@ -161,13 +161,29 @@ def phrase_tokens(phrase: str) -> tuple[str, ...]:
     return tuple(joined.split())
 
 
+def _real_words(path: Path) -> frozenset[str]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+REAL_WORDS_FILE = Path(__file__).resolve().parent / "real_words.txt"
+# English words one or two letters from a lexicon word that mean something
+# else ("racing", "raping"): never read as its typo. scripts/find_near_misses.py
+REAL_WORDS = _real_words(REAL_WORDS_FILE)
+
+
 @lru_cache(maxsize=65536)
 def words_match(pattern: str, word: str) -> bool:
-    """Exact, prefix (`suicid*`) or a near miss that keeps the first letter."""
+    """Exact, prefix (`suicid*`) or a near miss that is not another English word."""
     if pattern.endswith("*"):
         return word.startswith(pattern[:-1])
     if pattern == word:
         return True
+    return word not in REAL_WORDS and near_miss(pattern, word)
+
+
+def near_miss(pattern: str, word: str) -> bool:
+    """One typo from a word of 6+ letters, two from 10+, keeping the first letter."""
     allowed = 2 if len(pattern) >= 10 else 1 if len(pattern) >= 6 else 0
     if not allowed or word[:1] != pattern[:1] or abs(len(word) - len(pattern)) > allowed:
         return False

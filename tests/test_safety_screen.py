@@ -7,7 +7,16 @@ from pathlib import Path
 import pytest
 import yaml
 
-from safety.screen import DEFAULT_LEXICON, Lexicon, LexiconError, SafetyScreen, normalise
+from safety.screen import (
+    DEFAULT_LEXICON,
+    REAL_WORDS,
+    Lexicon,
+    LexiconError,
+    SafetyScreen,
+    normalise,
+    words_match,
+)
+from scripts import find_near_misses
 from scripts.evaluate_holdout import nlu_examples
 from tests.conftest import TEST_DATA, read_yaml
 
@@ -156,6 +165,33 @@ def test_near_misses_of_a_first_word_are_still_found(
     # The screen skips patterns whose first words match no token: a near
     # miss must still count as a match there, or the disclosure is lost.
     assert screen.screen(text).conditions == expected
+
+
+@pytest.mark.parametrize(
+    ("pattern", "word", "matches"),
+    [
+        ("schizophrenia", "schizofrenia", True),  # a typo
+        ("stroke", "strokes", True),  # an inflection
+        ("raping", "racing", False),  # another English word
+        ("abilify", "ability", False),
+        ("overdose", "overdone", False),
+    ],
+)
+def test_a_near_miss_is_a_typo_unless_it_is_another_english_word(
+    pattern: str, word: str, matches: bool
+) -> None:
+    assert words_match(pattern, word) is matches
+
+
+def test_real_words_are_current_for_the_lexicon() -> None:
+    if not find_near_misses.DICTIONARY.exists():
+        pytest.skip("Debian's wamerican is not installed (make system-packages installs it)")
+    words = [
+        w
+        for w in find_near_misses.DICTIONARY.read_text(encoding="utf-8").split()
+        if w.isascii() and w.isalpha() and w.islower()
+    ]
+    assert set(find_near_misses.near_misses(Lexicon.load(), words)) == REAL_WORDS
 
 
 def test_prefix_phrases_are_found(screen: SafetyScreen) -> None:
