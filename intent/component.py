@@ -140,7 +140,8 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             ][: self.config["ranking_length"]]
             message.set(INTENT, ranking[0], add_to_output=True)
             message.set("intent_ranking", ranking, add_to_output=True)
-            message.set(INTENT_SCORES, dict(zip(prediction.intents, prediction.scores)))
+            scores = dict(zip(prediction.intents, prediction.scores, strict=True))
+            message.set(INTENT_SCORES, scores)
         return messages
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:

@@ -502,8 +502,7 @@ class SafetyScreen:
         # Emergencies: over the whole message, so evidence may span clauses.
         message = with_breaks(parts)
         asks_in_general = not personal and (
-            _contains(whole, self.lexicon.general_contexts)
-            or any(_asks(part) for part in parts)
+            _contains(whole, self.lexicon.general_contexts) or any(_asks(part) for part in parts)
         )
         # Filler and swear words may stand between an emergency's words
         # ("i just fucking want to die"): look in the message without them too.
@@ -536,9 +535,7 @@ class SafetyScreen:
             # "had a heart murmur as a kid, but it went away": the next clause may say it is over.
             following = parts[index + 1] if index + 1 < len(parts) else []
             for category, start, end, source in self._condition_spans(tokens, possible):
-                general = (
-                    general_message or impersonal or (not personal and _asks(tokens))
-                )
+                general = general_message or impersonal or (not personal and _asks(tokens))
                 counts, why = self._applies(
                     tokens, start, end, for_self, general, claims_own, following
                 )

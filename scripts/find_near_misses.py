@@ -26,7 +26,23 @@ from safety.screen import REAL_WORDS_FILE, Lexicon, Pattern, near_miss
 
 DICTIONARY = Path("/usr/share/dict/american-english")
 # Endings that make two words forms of one another: "injure"/"injured".
-INFLECTIONS = {"", "s", "es", "ed", "d", "ing", "e", "y", "ies", "ic", "ia", "ics", "al", "er", "ers"}
+INFLECTIONS = {
+    "",
+    "s",
+    "es",
+    "ed",
+    "d",
+    "ing",
+    "e",
+    "y",
+    "ies",
+    "ic",
+    "ia",
+    "ics",
+    "al",
+    "er",
+    "ers",
+}
 # English words that patients write meaning the lexicon word.
 STILL_TYPOS = {"peacemaker", "anesthetic", "anaesthesia", "marihuana", "paranoia"}
 HEADER = """\
