@@ -34,9 +34,20 @@ def mentions_crisis(text: str) -> bool:
     return any(m.category == "crisis" for m in default_screen().screen(text).mentions)
 
 
-def utter_fallback(dispatcher: CollectingDispatcher) -> None:
+def utter_crisis_line_if_named(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
+    """The 988 line under any reply to a message that names suicide or self-harm.
+
+    The screen found no crisis in it ("can ketamine help suicidal thoughts?"),
+    but whoever asks may be thinking of themselves, whatever the reply is.
+    """
+    if mentions_crisis(tracker.latest_message.get("text") or ""):
+        dispatcher.utter_message(text=default_store().content.reply("crisis_line"))
+
+
+def utter_fallback(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """What the assistant can help with and how to reach the clinic."""
     dispatcher.utter_message(text=default_store().content.reply("fallback"))
+    utter_crisis_line_if_named(dispatcher, tracker)
     dispatcher.utter_message(json_message=contract.fallback_item())
 
 
@@ -52,16 +63,15 @@ class ActionAnswerTopic(Action):
         content = default_store().content
         topic = contract.latest_intent(tracker.latest_message)
         if topic not in content.answers:
-            utter_fallback(dispatcher)
+            utter_fallback(dispatcher, tracker)
             return []
         answer = content.render(topic)
         if topic in ELIGIBILITY_TOPICS and tracker.get_slot("contraindication_handoff"):
             dispatcher.utter_message(text=content.reply("handoff_reminder"))
         for message in answer.messages:
             dispatcher.utter_message(text=message)
-        gives_line = any("988" in message for message in answer.messages)
-        if not gives_line and mentions_crisis(tracker.latest_message.get("text") or ""):
-            dispatcher.utter_message(text=content.reply("crisis_line"))
+        if not any("988" in message for message in answer.messages):
+            utter_crisis_line_if_named(dispatcher, tracker)
         dispatcher.utter_message(json_message=contract.answer_item(answer))
         return []
 
@@ -79,12 +89,13 @@ class ActionClarify(Action):
         ranking = tracker.latest_message.get("intent_ranking") or []
         options = clarify_options(ranking, content.answers)
         if not options:
-            utter_fallback(dispatcher)
+            utter_fallback(dispatcher, tracker)
             return []
         buttons = [
             {"title": content.answers[topic].title, "payload": f"/{topic}"} for topic in options
         ]
         dispatcher.utter_message(text=content.reply("clarify"), buttons=buttons)
+        utter_crisis_line_if_named(dispatcher, tracker)
         dispatcher.utter_message(json_message=contract.clarify_item(options))
         return []
 
@@ -98,7 +109,7 @@ class ActionFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
-        utter_fallback(dispatcher)
+        utter_fallback(dispatcher, tracker)
         if contract.latest_intent(tracker.latest_message) == "out_of_scope":
             return []
         # A core fallback: forget the turn, as Rasa's own fallback does, so the

@@ -116,6 +116,22 @@ async def test_a_general_question_about_suicide_also_gives_the_988_line() -> Non
     assert customs(messages)[0]["topic"] == "side_effects"
 
 
+async def test_a_fallback_or_clarify_on_a_message_naming_suicide_gives_the_988_line() -> None:
+    text = "can ketamine help suicidal thoughts?"
+    fallback, _ = await run(ActionFallback(), tracker_for(text, "out_of_scope"))
+    ranking = [("nlu_fallback", 0.5), ("mental_health_uses", 0.44), ("side_effects", 0.4)]
+    clarify, _ = await run(ActionClarify(), tracker_for(text, "nlu_fallback", ranking))
+    for messages in (fallback, clarify):
+        assert any("988" in (m.get("text") or "") for m in messages)
+    assert customs(fallback) == [{"kind": "fallback"}]
+    assert customs(clarify)[0]["kind"] == "clarify"
+
+
+async def test_an_ordinary_fallback_gets_no_crisis_line() -> None:
+    messages, _ = await run(ActionFallback(), tracker_for("weather?", "out_of_scope"))
+    assert not any("988" in (m.get("text") or "") for m in messages)
+
+
 async def test_an_ordinary_question_gets_no_crisis_line() -> None:
     messages, _ = await run(ActionAnswerTopic(), tracker_for("side effects?", "side_effects"))
     assert not any("988" in (m.get("text") or "") for m in messages)

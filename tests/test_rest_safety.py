@@ -184,7 +184,5 @@ def test_idioms_symptoms_and_general_questions_raise_no_alarm(assistant: str, ca
 
 @pytest.mark.parametrize("case", cases("not_disclosures"))
 def test_denied_or_general_mention_gets_no_handoff(assistant: str, case: dict) -> None:
-    if case["text"].startswith("my sister's pregnant so she can't drive me"):
-        pytest.xfail("a close relative's condition is handed off on purpose: see safety/screen.py")
     _, customs = kinds_for(assistant, case["text"])
     assert not {c["kind"] for c in customs} & {"handoff", "emergency"}, customs
