@@ -608,9 +608,9 @@ class SafetyScreen:
         if _contains(before, self.lexicon.negations):
             return True
         after = tokens[end : end + 8]
-        if window != EMERGENCY_NEGATION_WINDOW and _contains(
-            after + (following or [])[:4], self.lexicon.resolved_after
-        ):
+        # Only a condition passes its next clause: words that say it is over
+        # never clear an emergency ("he forced me even though I said no").
+        if following is not None and _contains(after + following[:4], self.lexicon.resolved_after):
             return True
         return _contains(after, self.lexicon.negations_after)
 
@@ -649,9 +649,9 @@ class SafetyScreen:
         for_self: bool,
         general_message: bool,
         claims_own: bool = False,
-        following: list[str] | None = None,
+        following: tuple[str, ...] | list[str] = (),
     ) -> tuple[bool, str]:
-        if self._negated(tokens, start, end, following=following):
+        if self._negated(tokens, start, end, following=list(following)):
             return False, "negated"
         owner, at = self._owner(tokens, start)
         if owner == "other" and claims_own:
