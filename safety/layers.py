@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from safety.screen import IDIOM_CATEGORY, Screening
+from safety.screen import EMERGENCY_PRIORITY, IDIOM_CATEGORY, Screening
 
 EMERGENCY_INTENTS = {
     "crisis": "emergency_crisis",
@@ -66,7 +66,19 @@ def decide(
     model_score = 1.0 if scores is None else float(scores.get(model_intent, 0.0))
     model_sure = model_confidence >= MIN_MODEL_CONFIDENCE
 
+    model_emergency = next((c for c, i in EMERGENCY_INTENTS.items() if i == model_intent), None)
     if screening.emergency:
+        # The model may see a more urgent emergency than the screen's words
+        # name ("...everyone would be relieved... a bottle of my dad's pills"):
+        # the order of priority holds across the layers.
+        if (
+            model_emergency
+            and model_sure
+            and model_score >= MIN_MODEL_SCORE
+            and EMERGENCY_PRIORITY.index(model_emergency)
+            < EMERGENCY_PRIORITY.index(screening.emergency)
+        ):
+            return SafetyDecision(model_intent, model_confidence, screening.conditions, "model")
         return SafetyDecision(
             EMERGENCY_INTENTS[screening.emergency], 1.0, screening.conditions, "screen"
         )

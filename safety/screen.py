@@ -86,7 +86,23 @@ CONTRACTIONS = {
     "isnt": "is not",
     "aren't": "are not",
     "wasn't": "was not",
+    "wasnt": "was not",
     "weren't": "were not",
+    "werent": "were not",
+    "arent": "are not",
+    "wont": "will not",
+    "hasnt": "has not",
+    "hadnt": "had not",
+    "shouldnt": "should not",
+    "wouldnt": "would not",
+    "couldnt": "could not",
+    "youre": "you are",
+    "theyre": "they are",
+    "thats": "that is",
+    "whats": "what is",
+    "theres": "there is",
+    "hes": "he is",
+    "shes": "she is",
     "haven't": "have not",
     "havent": "have not",
     "hasn't": "has not",
@@ -252,14 +268,18 @@ class Pattern:
     unless: tuple[tuple[str, ...], ...] = ()
 
     def spans(self, tokens: list[str]) -> list[tuple[int, int]]:
-        return [(start, end) for start, end, _ in self.matches(tokens)]
+        return [(start, end) for start, end, _, _ in self.matches(tokens)]
 
-    def matches(self, tokens: list[str]) -> list[tuple[int, int, int]]:
-        """(start, end, focus): the match covers start..end; focus is where its last group starts.
+    def matches(self, tokens: list[str]) -> list[tuple[int, int, int, int]]:
+        """(start, end, focus, floor): the match covers start..end; focus is where
+        its last group starts, floor where the earlier groups' words end.
 
         A denial is looked for right before the focus: in "the pain is not
         going to win, I am going to end it", "going" starts one group but the
-        match is about "end it".
+        match is about "end it". The earlier groups' own words are not a
+        denial, so it is looked for after the floor: in "I will not be here
+        much longer" the focus is "much longer", and "not" belongs to "not be
+        here".
         """
         if self.unless and _contains(tokens, self.unless):
             return []
@@ -269,7 +289,9 @@ class Pattern:
             if not group_spans:
                 return []
             found.append(min(group_spans))
-        return [(min(s for s, _ in found), max(e for _, e in found), max(s for s, _ in found))]
+        focus = max(s for s, _ in found)
+        floor = max((e for _, e in found if e <= focus), default=0)
+        return [(min(s for s, _ in found), max(e for _, e in found), focus, floor)]
 
 
 @dataclass(frozen=True)
@@ -520,8 +542,10 @@ class SafetyScreen:
         for category, category_patterns in self.lexicon.emergencies.items():
             for pattern in filter(possible, category_patterns):
                 for tokens in readings:
-                    for _, end, focus in pattern.matches(tokens):
-                        counts, why = self._emergency_counts(tokens, focus, end, asks_in_general)
+                    for _, end, focus, floor in pattern.matches(tokens):
+                        counts, why = self._emergency_counts(
+                            tokens, focus, end, asks_in_general, floor
+                        )
                         mentions.append(Mention(category, pattern.source, counts, why))
                         if counts:
                             emergencies.add(category)
@@ -592,8 +616,9 @@ class SafetyScreen:
         end: int,
         window: int = NEGATION_WINDOW,
         following: list[str] | None = None,
+        floor: int = 0,
     ) -> bool:
-        window_start = max(0, start - window)
+        window_start = max(0, start - window, floor)
         before = tokens[window_start:start]
         if window == EMERGENCY_NEGATION_WINDOW:
             # "can not catch my breath" is not being able to, not a denial.
@@ -672,9 +697,9 @@ class SafetyScreen:
         return True, "unclear who it applies to: hand off"
 
     def _emergency_counts(
-        self, tokens: list[str], start: int, end: int, general: bool
+        self, tokens: list[str], start: int, end: int, general: bool, floor: int = 0
     ) -> tuple[bool, str]:
-        if self._negated(tokens, start, end, EMERGENCY_NEGATION_WINDOW):
+        if self._negated(tokens, start, end, EMERGENCY_NEGATION_WINDOW, floor=floor):
             return False, "negated"
         if any(find_phrase(tokens[start:end], phrase) for phrase in self.lexicon.grave_questions):
             return True, "emergency, even as a general question"

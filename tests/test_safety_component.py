@@ -7,9 +7,9 @@ from rasa.shared.nlu.training_data.message import Message
 from safety.component import SafetyScreen
 
 
-def screened(text: str) -> Message:
+def screened(text: str, ranking: list[dict] | None = None) -> Message:
     message = Message({"text": text})
-    message.set("intent_ranking", [{"name": "cost", "confidence": 0.9}])
+    message.set("intent_ranking", ranking or [{"name": "cost", "confidence": 0.9}])
     SafetyScreen({}).process([message])
     return message
 
@@ -35,4 +35,14 @@ def test_violence_beside_a_red_flag_is_passed_on_for_the_hotlines() -> None:
     assert message.get("intent")["name"] == "emergency_red_flag"
     assert [(e["entity"], e["value"]) for e in message.get("entities")] == [
         ("emergency_also", "violence")
+    ]
+
+
+def test_violence_the_screen_found_stays_when_the_model_s_crisis_outranks_it() -> None:
+    crisis = [{"name": "emergency_crisis", "confidence": 0.7}, {"name": "cost", "confidence": 0.1}]
+    # The screen finds only the violence; the model reads the rest as a crisis.
+    message = screened("my husband beats me and I am so tired of everything", crisis)
+    assert message.get("intent")["name"] == "emergency_crisis"
+    assert ("emergency_also", "violence") in [
+        (e["entity"], e["value"]) for e in message.get("entities")
     ]

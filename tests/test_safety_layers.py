@@ -33,6 +33,19 @@ def test_model_catches_what_the_lexicon_cannot_list() -> None:
     assert decision.intent == "emergency_crisis"
 
 
+def test_a_more_urgent_model_emergency_outranks_the_screen_s() -> None:
+    medical = Screening("medical", (), ())
+    crisis_first = ranking(("emergency_crisis", 0.6), ("emergency_medical", 0.3))
+    decision = decide(medical, crisis_first, {"emergency_crisis": 0.7, "emergency_medical": 0.4})
+    assert decision.intent == "emergency_crisis" and decision.layer == "model"
+    # Not when the model is unsure, and never downwards.
+    unsure = decide(medical, crisis_first, {"emergency_crisis": 0.2, "emergency_medical": 0.1})
+    assert unsure.intent == "emergency_medical"
+    crisis = Screening("crisis", (), ())
+    lower = decide(crisis, ranking(("emergency_medical", 0.9)), {"emergency_medical": 0.9})
+    assert lower.intent == "emergency_crisis"
+
+
 def test_model_emergency_needs_its_own_score_not_only_the_largest_share() -> None:
     # A message unlike anything trained on: every intent scores low, and the
     # crisis intent's share of the sum is still the largest.
