@@ -65,8 +65,8 @@ def decide(
     model_confidence = float(top.get("confidence") or 0.0)
     model_score = 1.0 if scores is None else float(scores.get(model_intent, 0.0))
     model_sure = model_confidence >= MIN_MODEL_CONFIDENCE
-
     model_emergency = next((c for c, i in EMERGENCY_INTENTS.items() if i == model_intent), None)
+
     if screening.emergency:
         # The model may see a more urgent emergency than the screen's words
         # name ("...everyone would be relieved... a bottle of my dad's pills"):
@@ -90,7 +90,7 @@ def decide(
     if IDIOM_CATEGORY in cleared:
         needed = MIN_MODEL_CONFIDENCE_AGAINST_IDIOM
     sure_enough = model_confidence >= needed and model_score >= MIN_MODEL_SCORE
-    if model_intent in EMERGENCY_INTENTS.values() and sure_enough and not emergency_cleared:
+    if model_emergency and sure_enough and not emergency_cleared:
         return SafetyDecision(model_intent, model_confidence, screening.conditions, "model")
     if screening.conditions:
         return SafetyDecision(DISCLOSURE_INTENT, 1.0, screening.conditions, "screen")
