@@ -154,7 +154,11 @@ def normalise(text: str) -> str:
 
 
 def clauses(text: str) -> list[list[str]]:
-    parts = CLAUSE_BREAK.split(normalise(text))
+    return _clauses_of(normalise(text))
+
+
+def _clauses_of(normalised: str) -> list[list[str]]:
+    parts = CLAUSE_BREAK.split(normalised)
     return [tokens for part in parts if (tokens := re.findall(r"[a-z0-9_]+|\*", part))]
 
 
@@ -508,11 +512,12 @@ class SafetyScreen:
         return lambda pattern: id(pattern) in possible
 
     def screen(self, text: str) -> Screening:
-        parts = clauses(text)
+        normalised = normalise(text)
+        parts = _clauses_of(normalised)
         whole = [token for part in parts for token in part]
         possible = self._possible(whole)
         # With the clause-breaking words too: "my mom has glaucoma, anyway...".
-        every_word = re.findall(r"[a-z0-9_]+", normalise(text))
+        every_word = re.findall(r"[a-z0-9_]+", normalised)
         for_self = _contains(every_word, self.lexicon.asking_for_self)
         claims_own = _contains(every_word, self.lexicon.claims_as_own)
         personal = any(t in self.lexicon.people for t in whole)
@@ -609,20 +614,10 @@ class SafetyScreen:
             found += [(phrase, s, e) for s, e in find_phrase(tokens, words, fuzzy=False)]
         return found
 
-    def _negated(
-        self,
-        tokens: list[str],
-        start: int,
-        end: int,
-        window: int = NEGATION_WINDOW,
-        following: list[str] | None = None,
-        floor: int = 0,
-    ) -> bool:
+    def _denied_before(self, tokens: list[str], start: int, window: int, floor: int = 0) -> bool:
+        """A denial in the `window` tokens before `start`, after `floor`, in the same clause."""
         window_start = max(0, start - window, floor)
         before = tokens[window_start:start]
-        if window == EMERGENCY_NEGATION_WINDOW:
-            # "can not catch my breath" is not being able to, not a denial.
-            before = [t for i, t in enumerate(before, window_start) if not _inability(tokens, i)]
         if BREAK in before:
             before = before[len(before) - before[::-1].index(BREAK) :]
         # Stop at the nearest person: "I don't know if my PTSD matters" is not a denial.
@@ -630,14 +625,36 @@ class SafetyScreen:
             if before[index] in self.lexicon.people:
                 before = before[index + 1 :]
                 break
-        if _contains(before, self.lexicon.negations):
-            return True
+        return _contains(before, self.lexicon.negations)
+
+    def _condition_negated(
+        self, tokens: list[str], start: int, end: int, following: list[str]
+    ) -> bool:
+        """Denied before, or said to be fine or over after, also at the start of the next clause.
+
+        ("had a heart murmur as a kid, but it went away").
+        """
         after = tokens[end : end + 8]
-        # Only a condition passes its next clause: words that say it is over
-        # never clear an emergency ("he forced me even though I said no").
-        if following is not None and _contains(after + following[:4], self.lexicon.resolved_after):
-            return True
-        return _contains(after, self.lexicon.negations_after)
+        return (
+            self._denied_before(tokens, start, NEGATION_WINDOW)
+            or _contains(after, self.lexicon.negations_after)
+            or _contains(after + following[:4], self.lexicon.resolved_after)
+        )
+
+    def _emergency_negated(self, tokens: list[str], start: int, end: int, floor: int) -> bool:
+        """Denied right before, or said to be fine after.
+
+        "can not catch my breath" is not being able to, not a denial; and
+        words that say a condition is over never clear an emergency ("he
+        forced me even though I said no").
+        """
+        before = list(tokens[:start])
+        for index in range(max(0, start - EMERGENCY_NEGATION_WINDOW), start):
+            if _inability(tokens, index):
+                before[index] = ""  # no negation phrase matches an empty word
+        return self._denied_before(before, start, EMERGENCY_NEGATION_WINDOW, floor) or _contains(
+            tokens[end : end + 8], self.lexicon.negations_after
+        )
 
     def _about_treatment(self, tokens: list[str]) -> bool:
         """Ketamine's effect on a condition, or its use for it: "I read ketamine treats PTSD"."""
@@ -673,10 +690,10 @@ class SafetyScreen:
         end: int,
         for_self: bool,
         general_message: bool,
-        claims_own: bool = False,
-        following: tuple[str, ...] | list[str] = (),
+        claims_own: bool,
+        following: list[str],
     ) -> tuple[bool, str]:
-        if self._negated(tokens, start, end, following=list(following)):
+        if self._condition_negated(tokens, start, end, following):
             return False, "negated"
         owner, at = self._owner(tokens, start)
         if owner == "other" and claims_own:
@@ -697,9 +714,9 @@ class SafetyScreen:
         return True, "unclear who it applies to: hand off"
 
     def _emergency_counts(
-        self, tokens: list[str], start: int, end: int, general: bool, floor: int = 0
+        self, tokens: list[str], start: int, end: int, general: bool, floor: int
     ) -> tuple[bool, str]:
-        if self._negated(tokens, start, end, EMERGENCY_NEGATION_WINDOW, floor=floor):
+        if self._emergency_negated(tokens, start, end, floor):
             return False, "negated"
         if any(find_phrase(tokens[start:end], phrase) for phrase in self.lexicon.grave_questions):
             return True, "emergency, even as a general question"
