@@ -103,10 +103,9 @@ class SafetyScreen(GraphComponent):
         entities += [whole_message_entity(ENTITY, c, text) for c in decision.conditions]
         # Violence beside a more urgent emergency ("he pushed me down the
         # stairs and now I can't feel my legs"): the reply adds the hotlines.
+        other_emergencies = set(EMERGENCY_INTENTS.values()) - {EMERGENCY_INTENTS["violence"]}
         violence_found = "violence" in (screening.emergency, *screening.other_emergencies)
-        if decision.intent in EMERGENCY_INTENTS.values() and (
-            decision.intent != EMERGENCY_INTENTS["violence"] and violence_found
-        ):
+        if violence_found and decision.intent in other_emergencies:
             entities.append(whole_message_entity(ALSO_ENTITY, "violence", text))
         message.set("entities", entities, add_to_output=True)
 

@@ -91,17 +91,19 @@ def near_misses(lexicon: Lexicon, dictionary: list[str]) -> list[str]:
     return sorted(found)
 
 
+def dictionary_words(path: Path = DICTIONARY) -> list[str]:
+    """The word list's plain lowercase words (no names, abbreviations or possessives)."""
+    words = path.read_text(encoding="utf-8").split()
+    return [word for word in words if word.isascii() and word.isalpha() and word.islower()]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dictionary", type=Path, default=DICTIONARY)
     parser.add_argument("--check", action="store_true", help="compare with the committed list")
     args = parser.parse_args()
-    dictionary = [
-        word
-        for word in args.dictionary.read_text(encoding="utf-8").split()
-        if word.isascii() and word.isalpha() and word.islower()
-    ]
-    listing = HEADER + "".join(f"{word}\n" for word in near_misses(Lexicon.load(), dictionary))
+    found = near_misses(Lexicon.load(), dictionary_words(args.dictionary))
+    listing = HEADER + "".join(f"{word}\n" for word in found)
     if not args.check:
         sys.stdout.write(listing)
         return 0

@@ -186,11 +186,7 @@ def test_a_near_miss_is_a_typo_unless_it_is_another_english_word(
 def test_real_words_are_current_for_the_lexicon() -> None:
     if not find_near_misses.DICTIONARY.exists():
         pytest.skip("Debian's wamerican is not installed (make system-packages installs it)")
-    words = [
-        w
-        for w in find_near_misses.DICTIONARY.read_text(encoding="utf-8").split()
-        if w.isascii() and w.isalpha() and w.islower()
-    ]
+    words = find_near_misses.dictionary_words()
     assert set(find_near_misses.near_misses(Lexicon.load(), words)) == REAL_WORDS
 
 
