@@ -68,7 +68,7 @@ validate: install
 	$(BIN)/rasa data validate --fail-on-warnings
 
 run: install $(MODEL)
-	$(BIN)/python -m scripts.run_assistant
+	$(BIN)/python -m tools.run_assistant
 
 shell: $(MODEL)
 	@mkdir -p var/log var/data
@@ -78,14 +78,14 @@ shell: $(MODEL)
 
 ARGS ?= list
 handoffs: install
-	$(BIN)/python -m handoffs $(ARGS)
+	$(BIN)/python -m tools.handoffs $(ARGS)
 
 purge: install
-	$(BIN)/python -m privacy purge $(if $(DAYS),--days $(DAYS))
+	$(BIN)/python -m tools.privacy purge $(if $(DAYS),--days $(DAYS))
 
 forget: install
 	@test -n "$(ID)" || { echo "usage: make forget ID=<conversation id>"; exit 2; }
-	$(BIN)/python -m privacy forget "$(ID)"
+	$(BIN)/python -m tools.privacy forget "$(ID)"
 
 # Side by side with Rasa's default config, in one run: writes bench/results/
 # and BENCHMARKS.md. `make test` only checks the scripts on a tiny budget.

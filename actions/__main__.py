@@ -10,13 +10,14 @@ import logging
 import os
 import sys
 
-from actions.content_store import ContentError, default_store
 from actions.handoff import handoff_store
-from handoffs.notifier import NotifierThread, notifier_from_env
+from core.content_store import ContentError, default_store
+from core.handoffs.notifier import NotifierThread, notifier_from_env
+from core.settings import settings
 
 
 def main() -> int:
-    logging.basicConfig(level=os.environ.get("LOG_LEVEL", "INFO"))
+    logging.basicConfig(level=settings().log_level)
     try:
         content = default_store().content
     except ContentError as error:
@@ -27,10 +28,10 @@ def main() -> int:
     NotifierThread(notifier_from_env(handoff_store())).start()
 
     # The action server only talks to the Rasa server: keep it off public interfaces.
-    os.environ.setdefault("SANIC_HOST", os.environ.get("ACTION_SERVER_HOST", "127.0.0.1"))
+    os.environ.setdefault("SANIC_HOST", settings().action_server_host)
     from rasa_sdk.endpoint import run
 
-    run("actions", port=int(os.environ.get("ACTION_SERVER_PORT", "5055")))
+    run("actions", port=settings().action_server_port)
     return 0
 
 

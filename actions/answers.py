@@ -8,10 +8,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import contract
-from actions.clarify import clarify_options
-from actions.content_store import default_store
-from safety.screen import default_screen
+from core import contract
+from core.clarify import clarify_options
+from core.content_store import default_store
+from core.safety.screen import default_screen
 
 # After a contraindication handoff, these answers first remind the patient
 # that a clinician reviews their case before anything is booked.

@@ -11,11 +11,11 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions import contract
-from actions.contact_details import clean_name, parse_contact
-from actions.content_store import default_store
-from handoffs import from_conversation, spool
-from handoffs.store import HandoffStore
+from core import contract
+from core.contact_details import clean_name, parse_contact
+from core.content_store import default_store
+from core.handoffs import from_conversation, spool
+from core.handoffs.store import HandoffStore
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ import json
 import sys
 from typing import Any
 
-from scripts.assistant_processes import PROJECT_ROOT
+from tools.processes import PROJECT_ROOT
 
 RESULTS = PROJECT_ROOT / "bench" / "results" / "full.json"
 

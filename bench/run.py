@@ -40,9 +40,12 @@ from typing import Any
 
 import aiohttp
 
-from actions.contract import reply_kinds
 from bench.soak import patient_messages, soak
-from scripts.assistant_processes import (
+from core.contract import reply_kinds
+from tools.evaluate_cases import evaluate as evaluate_cases
+from tools.evaluate_cases import load_cases
+from tools.evaluate_holdout import holdout_examples
+from tools.processes import (
     PROJECT_ROOT,
     VENV_BIN,
     action_server,
@@ -53,9 +56,6 @@ from scripts.assistant_processes import (
     redis_server,
     tracker_store_config,
 )
-from scripts.evaluate_cases import evaluate as evaluate_cases
-from scripts.evaluate_cases import load_cases
-from scripts.evaluate_holdout import holdout_examples
 
 BENCH = PROJECT_ROOT / "bench"
 BLIND_SETS = PROJECT_ROOT / "tests" / "data" / "blind"

@@ -23,8 +23,8 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import create_engine, text
 
-from actions.contract import reply_kinds
-from scripts.evaluate_holdout import holdout_examples
+from core.contract import reply_kinds
+from tools.evaluate_holdout import holdout_examples
 
 TURN_TIMEOUT_SECONDS = 30
 

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
-from actions.content_store import DEFAULT_CONTENT_DIR, Content
-from scripts.assistant_processes import free_port
+from core.content_store import DEFAULT_CONTENT_DIR, Content
+from core.settings import settings
 from tests.staff_webhook import StaffWebhook
+from tools.processes import free_port
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # shared/ stands beside the repository (the product's contract files).
@@ -24,6 +25,14 @@ TEST_DATA = Path(__file__).resolve().parent / "data"
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Tests marked `runs_last` read what every other test left behind (server logs)."""
     items.sort(key=lambda item: item.get_closest_marker("runs_last") is not None)
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings() -> Iterator[None]:
+    """Each test reads the environment it set (`monkeypatch.setenv`), not the last test's."""
+    settings.cache_clear()
+    yield
+    settings.cache_clear()
 
 
 def read_yaml(path: Path) -> object:
@@ -95,7 +104,7 @@ def trained_agent() -> Any:
     """The trained model loaded in this process, as the Rasa server loads it."""
     from rasa.core.agent import Agent
 
-    from scripts.assistant_processes import DEFAULT_MODEL
+    from tools.processes import DEFAULT_MODEL
 
     assert DEFAULT_MODEL.is_file(), "no trained model: run `make train` first"
     return Agent.load(str(DEFAULT_MODEL))
@@ -110,13 +119,13 @@ def assistant(
     handoff_spool: Path,
 ) -> Iterator[str]:
     """The real action server and Rasa server; yields the REST webhook URL."""
-    from scripts.assistant_processes import (
+    from tools.processes import (
         DEFAULT_MODEL,
         action_server,
         rasa_server,
         tracker_store_config,
     )
-    from scripts.web_server import page_origins
+    from tools.web_server import page_origins
 
     assert DEFAULT_MODEL.is_file(), "no trained model: run `make train` first"
     action_port, rasa_port = free_port(), free_port()
@@ -156,7 +165,7 @@ def assistant_without_actions(
     tmp_path_factory: pytest.TempPathFactory, down_spool: Path
 ) -> Iterator[str]:
     """The real Rasa server with its action server down; yields the REST webhook URL."""
-    from scripts.assistant_processes import rasa_server, tracker_store_config
+    from tools.processes import rasa_server, tracker_store_config
 
     logs = tmp_path_factory.mktemp("logs-no-actions")
     rasa = rasa_server(

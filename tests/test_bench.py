@@ -9,7 +9,7 @@ import sys
 import pytest
 
 from bench.report import write_benchmarks_md
-from scripts.assistant_processes import PROJECT_ROOT, assistant_env
+from tools.processes import PROJECT_ROOT, assistant_env
 
 pytestmark = pytest.mark.integration
 

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from scripts.evaluate_cases import evaluate, load_cases, summary
 from tests.conftest import PROJECT_ROOT, TEST_DATA
+from tools.evaluate_cases import evaluate, load_cases, summary
 
 pytestmark = pytest.mark.integration
 

@@ -21,8 +21,8 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
-from scripts.assistant_processes import tracker_store_config
-from trackers.cached_sql import CachedSQLTrackerStore
+from rasa_server.tracker_store import CachedSQLTrackerStore
+from tools.processes import tracker_store_config
 
 DOMAIN = Domain.from_yaml(
     """
@@ -218,7 +218,7 @@ def test_sqlite_logs_ahead_of_writes(tmp_path: Path) -> None:
     ],
 )
 def test_the_assistant_is_configured_with_the_cached_store(config: dict) -> None:
-    assert config["type"] == "trackers.cached_sql.CachedSQLTrackerStore"
+    assert config["type"] == "rasa_server.tracker_store.CachedSQLTrackerStore"
 
 
 def test_rasa_builds_the_store_from_its_endpoint_config(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """Which topics a 'did you mean…?' offers, and when it falls back instead."""
 
-from actions.clarify import clarify_options
+from core.clarify import clarify_options
 
 TOPICS = {"cost", "insurance", "booking", "onset"}
 

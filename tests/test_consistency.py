@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from actions.content_store import Content
-from scripts.evaluate_cases import load_cases
-from scripts.evaluate_holdout import nlu_examples
+from core.content_store import Content
 from tests.conftest import PROJECT_ROOT, TEST_DATA, read_yaml
+from tools.evaluate_cases import load_cases
+from tools.evaluate_holdout import nlu_examples
 
 DOMAIN = read_yaml(PROJECT_ROOT / "domain.yml")
 RULES = read_yaml(PROJECT_ROOT / "data" / "rules.yml")["rules"]
@@ -133,7 +133,7 @@ def test_holdout_was_never_used_for_training() -> None:
 
 
 def test_channel_emergency_replies_match_the_rules() -> None:
-    from channels.rest import EMERGENCY_RESPONSES
+    from rasa_server.rest_channel import EMERGENCY_RESPONSES
 
     for intent, responses in EMERGENCY_RESPONSES.items():
         [rule] = [

@@ -2,7 +2,7 @@
 
 import pytest
 
-from actions.contact_details import Contact, clean_name, parse_contact
+from core.contact_details import Contact, clean_name, parse_contact
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import re
 import pytest
 import textstat
 
-from actions.content_store import Content
+from core.content_store import Content
 from tests.conftest import TEST_DATA, read_yaml
 
 MAX_GRADE = 8.0

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.content_store import Content, ContentError, ContentStore
+from core.content_store import Content, ContentError, ContentStore
 
 
 def rewrite(path: Path, old: str, new: str) -> None:

@@ -1,4 +1,4 @@
-"""How a reply is scored against a labelled case (scripts/evaluate_cases.py)."""
+"""How a reply is scored against a labelled case (tools/evaluate_cases.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from scripts.evaluate_cases import Case, Report, load_cases, outcome
+from tools.evaluate_cases import Case, Report, load_cases, outcome
 
 
 def reply(*customs: dict) -> list[dict]:

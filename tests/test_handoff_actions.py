@@ -17,8 +17,8 @@ from actions.handoff import (
     AskCallbackContact,
     ValidateCallbackForm,
 )
-from handoffs import spool
-from handoffs.store import HandoffStore
+from core.handoffs import spool
+from core.handoffs.store import HandoffStore
 
 
 @pytest.fixture(autouse=True)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from handoffs import spool
-from handoffs.store import HandoffStore
+from core.handoffs import spool
+from core.handoffs.store import HandoffStore
 
 REQUEST = {
     "conversation_id": "c-1",

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tools.handoffs import main as staff_command
 
-from handoffs.__main__ import main as staff_command
-from handoffs.notifier import WebhookNotifier, backoff
-from handoffs.store import HandoffStore
+from core.handoffs.notifier import WebhookNotifier, backoff
+from core.handoffs.store import HandoffStore
 from tests.staff_webhook import StaffWebhook
 
 

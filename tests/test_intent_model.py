@@ -17,8 +17,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy import sparse
 from scipy.special import expit
 
-from intent.component import INTENT_SCORES, LinearIntentClassifier, sentence_counts
-from intent.linear_model import LinearIntentModel, _tfidf
+from core.intent_model import LinearIntentModel, _tfidf
+from rasa_server.intent_classifier import INTENT_SCORES, LinearIntentClassifier, sentence_counts
 
 EXAMPLES = {
     "cost": [

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from scripts.evaluate_holdout import evaluate, holdout_examples
 from tests.conftest import PROJECT_ROOT
+from tools.evaluate_holdout import evaluate, holdout_examples
 
 pytestmark = pytest.mark.integration
 

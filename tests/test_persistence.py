@@ -9,7 +9,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from scripts.assistant_processes import (
+from tools.processes import (
     action_server,
     free_port,
     lock_store_config,
@@ -21,7 +21,7 @@ from scripts.assistant_processes import (
 def test_tracker_store_url_becomes_rasa_endpoint_config() -> None:
     config = tracker_store_config(url="postgresql://app:s%40cret@db.internal:5433/trackers")
     assert config == {
-        "type": "trackers.cached_sql.CachedSQLTrackerStore",
+        "type": "rasa_server.tracker_store.CachedSQLTrackerStore",
         "dialect": "postgresql",
         "url": "db.internal",
         "db": "trackers",
@@ -33,7 +33,7 @@ def test_tracker_store_url_becomes_rasa_endpoint_config() -> None:
 
 def test_lock_store_url_becomes_rasa_endpoint_config(monkeypatch: pytest.MonkeyPatch) -> None:
     assert lock_store_config("redis://:pw@cache:6380/2") == {
-        "type": "locks.atomic_redis.AtomicRedisLockStore",
+        "type": "rasa_server.lock_store.AtomicRedisLockStore",
         "url": "cache",
         "port": 6380,
         "db": 2,

@@ -6,15 +6,15 @@ import time
 from pathlib import Path
 
 import pytest
+from tools.privacy import main as privacy_command
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from handoffs import spool
-from handoffs.store import HandoffStore
-from privacy.__main__ import main as privacy_command
-from privacy.retention import PatientData
+from core.handoffs import spool
+from core.handoffs.store import HandoffStore
+from core.privacy import PatientData
 
 DAY = 86400
 

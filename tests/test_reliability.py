@@ -17,15 +17,15 @@ from pathlib import Path
 import pytest
 import requests
 
-from handoffs import spool
-from scripts.assistant_processes import (
+from core.handoffs import spool
+from tests.contract import assert_follows_contract
+from tools.processes import (
     PROJECT_ROOT,
     free_port,
     is_up,
     rasa_server,
     tracker_store_config,
 )
-from tests.contract import assert_follows_contract
 
 pytestmark = pytest.mark.integration
 
@@ -122,7 +122,7 @@ def test_crashed_action_server_is_restarted_and_answers_resume(tmp_path: Path) -
         "HANDOFF_SPOOL": str(tmp_path / "spool.jsonl"),
     }
     supervisor = subprocess.Popen(
-        [sys.executable, "-m", "scripts.run_assistant", "--port", str(rasa_port),
+        [sys.executable, "-m", "tools.run_assistant", "--port", str(rasa_port),
          "--action-port", str(action_port), "--web-port", str(free_port())],
         cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip

@@ -9,7 +9,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from channels.rest import MAX_MESSAGE_CHARS, RequestError, parse_request
+from rasa_server.rest_channel import MAX_MESSAGE_CHARS, RequestError, parse_request
 from tests.contract import assert_follows_contract
 
 

@@ -8,7 +8,7 @@ import uuid
 import pytest
 import requests
 
-from handoffs.store import HandoffStore
+from core.handoffs.store import HandoffStore
 from tests.conftest import TEST_DATA, read_yaml
 from tests.contract import assert_follows_contract
 from tests.staff_webhook import StaffWebhook

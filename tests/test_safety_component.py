@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from rasa.shared.nlu.training_data.message import Message
 
-from safety.component import SafetyScreen
+from rasa_server.safety_component import SafetyScreenComponent
 
 
 def screened(text: str, ranking: list[dict] | None = None) -> Message:
     message = Message({"text": text})
     message.set("intent_ranking", ranking or [{"name": "cost", "confidence": 0.9}])
-    SafetyScreen({}).process([message])
+    SafetyScreenComponent({}).process([message])
     return message
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from safety.layers import decide
-from safety.screen import Mention, Screening
+from core.safety.layers import decide
+from core.safety.screen import Mention, Screening
 
 NOTHING = Screening(None, (), ())
 

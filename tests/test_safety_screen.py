@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from safety.screen import (
+from core.safety.screen import (
     DEFAULT_LEXICON,
     REAL_WORDS,
     Lexicon,
@@ -16,9 +16,9 @@ from safety.screen import (
     normalise,
     words_match,
 )
-from scripts import find_near_misses
-from scripts.evaluate_holdout import nlu_examples
-from tests.conftest import TEST_DATA, read_yaml
+from tests.conftest import PROJECT_ROOT, TEST_DATA, read_yaml
+from tools import find_near_misses
+from tools.evaluate_holdout import nlu_examples
 
 SAFETY_SETS = [TEST_DATA / "safety_set.yml", TEST_DATA / "safety_set_blind.yml"]
 MAX_TOPIC_FALSE_ALARMS = 0.02
@@ -208,7 +208,7 @@ def test_contractions_and_abbreviations_are_normalised() -> None:
 
 
 def write_lexicon(tmp_path: Path, change: tuple[str, str]) -> Path:
-    source = (Path(__file__).parent.parent / "safety" / "lexicon.yml").read_text()
+    source = (PROJECT_ROOT / "core" / "safety" / "lexicon.yml").read_text()
     assert change[0] in source
     path = tmp_path / "lexicon.yml"
     path.write_text(source.replace(change[0], change[1], 1))

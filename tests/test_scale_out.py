@@ -18,8 +18,9 @@ import aiohttp
 import pytest
 from sqlalchemy import create_engine, text
 
-from actions.contract import reply_kinds
-from scripts.assistant_processes import (
+from core.contract import reply_kinds
+from tools.evaluate_holdout import holdout_examples
+from tools.processes import (
     action_server,
     free_port,
     lock_store_config,
@@ -27,7 +28,6 @@ from scripts.assistant_processes import (
     redis_server,
     tracker_store_config,
 )
-from scripts.evaluate_holdout import holdout_examples
 
 pytestmark = pytest.mark.integration
 
@@ -155,7 +155,7 @@ def stored_user_texts(postgres: str, sender: str) -> list[str]:
 
 def stored_when_saved(postgres: str, sender: str, count: int, timeout: float = 30) -> list[str]:
     """The user texts once `count` are stored: a turn past the reply deadline
-    (channels/rest.py) is answered at once and saved when it finishes."""
+    (rasa_server/rest_channel.py) is answered at once and saved when it finishes."""
     deadline = time.monotonic() + timeout
     while len(stored := stored_user_texts(postgres, sender)) < count:
         if time.monotonic() > deadline:
@@ -186,7 +186,7 @@ def test_simultaneous_turns_get_distinct_tickets(redis: str) -> None:
 
     from rasa.utils.endpoints import EndpointConfig
 
-    from locks.atomic_redis import AtomicRedisLockStore
+    from rasa_server.lock_store import AtomicRedisLockStore
 
     config = EndpointConfig.from_dict(lock_store_config(redis))
     servers = [AtomicRedisLockStore(config) for _ in range(8)]

@@ -6,7 +6,7 @@ import pytest
 from jsonschema import ValidationError, validators
 from rasa.core.actions.action import RemoteAction
 
-from speedups import action_reply_check
+from rasa_server.patches import action_reply_check
 
 action_reply_check.install()
 ACTION = RemoteAction("action_answer_topic", None)

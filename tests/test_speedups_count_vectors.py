@@ -14,7 +14,7 @@ from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
 from rasa.shared.nlu.constants import TEXT
 from scipy import sparse
 
-from speedups import count_vectors
+from rasa_server.patches import count_vectors
 
 ODD_TEXTS = [
     "",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 
-from channels.rest import ClinicRestInput
+from rasa_server.rest_channel import ClinicRestInput
 
 
 def test_the_channel_freezes_the_heap_after_the_server_starts() -> None:

@@ -13,7 +13,7 @@ from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from speedups import graph_runner
+from rasa_server.patches import graph_runner
 
 DASK_RUN = graph_runner.DASK_RUN  # Rasa's own, kept before install() replaced it
 TEXTS = [

@@ -10,7 +10,7 @@ import aiohttp
 import pytest
 
 from bench.run import ESTABLISHED, all_workers_listening, first_answer, sockets_on_port
-from scripts.assistant_processes import (
+from tools.processes import (
     action_server,
     free_port,
     lock_store_config,

@@ -28,7 +28,7 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="module")
 def page_url(assistant: str) -> Iterator[str]:
-    from scripts.web_server import serve_page
+    from tools.web_server import serve_page
 
     server = serve_page(PAGE_PORT, assistant)
     yield f"http://localhost:{PAGE_PORT}/"
@@ -81,7 +81,7 @@ def test_patient_asks_and_sees_the_answer_with_its_source(page: object) -> None:
 
 
 def test_contraindication_shows_the_handoff_banner_with_the_clinic_phone(page: object) -> None:
-    from actions.content_store import default_store
+    from core.content_store import default_store
 
     ask(page, "I was diagnosed with schizophrenia, can I still do ketamine?")
     banner = page.locator("#banner[data-kind='handoff']")

@@ -1,1 +1,0 @@
-"""Input channels: the REST channel clinics and the web page talk to."""

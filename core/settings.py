@@ -1,0 +1,120 @@
+"""Every setting the assistant reads from its environment, and the project's paths.
+
+The processes read their settings here and nowhere else: `settings()` reads
+the environment once per process and returns typed values. The README's
+"Settings" table lists each variable with its default; a test keeps the two
+in step. Tests that change a variable call `settings.cache_clear()`.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONTENT_DIR = PROJECT_ROOT / "content"
+DEFAULT_MODEL = PROJECT_ROOT / "models" / "current.tar.gz"
+VAR_DIR = PROJECT_ROOT / "var"
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One environment variable: its name, its default and what it is for."""
+
+    env: str
+    default: str | None
+    meaning: str
+
+
+# Order is the README table's order.
+SETTINGS = {
+    "content_dir": Setting("CONTENT_DIR", str(CONTENT_DIR), "the curated content store"),
+    "handoff_db_url": Setting(
+        "HANDOFF_DB_URL",
+        f"sqlite:///{VAR_DIR / 'data' / 'handoffs.db'}",
+        "the handoff store's database (SQLAlchemy URL, e.g. PostgreSQL)",
+    ),
+    "handoff_spool": Setting(
+        "HANDOFF_SPOOL",
+        str(VAR_DIR / "spool" / "handoffs.jsonl"),
+        "where handoffs wait while the handoff database is down",
+    ),
+    "handoff_webhook_url": Setting(
+        "HANDOFF_WEBHOOK_URL", None, "the staff webhook notified of each handoff"
+    ),
+    "tracker_store_url": Setting(
+        "TRACKER_STORE_URL", None, "the tracker store's database URL (default: SQLite)"
+    ),
+    "tracker_db": Setting(
+        "TRACKER_DB", str(VAR_DIR / "data" / "trackers.db"), "the SQLite tracker store's file"
+    ),
+    "lock_store_url": Setting(
+        "LOCK_STORE_URL", None, "Redis for the lock store shared by several Rasa servers"
+    ),
+    "retention_days": Setting("RETENTION_DAYS", "90", "days conversations are kept"),
+    "reply_deadline_seconds": Setting(
+        "REPLY_DEADLINE_SECONDS", "8", "longest a patient waits for a reply"
+    ),
+    "allowed_origins": Setting(
+        "ALLOWED_ORIGINS", None, "comma-separated origins CORS allows (default: the page's)"
+    ),
+    "log_dir": Setting("ASSISTANT_LOG_DIR", str(VAR_DIR / "log"), "`make run`'s log files"),
+    "web_host": Setting("WEB_HOST", "127.0.0.1", "the interface the demo page listens on"),
+    "log_level": Setting("LOG_LEVEL", "INFO", "the action server's log level"),
+    "action_server_host": Setting(
+        "ACTION_SERVER_HOST", "127.0.0.1", "the interface the action server listens on"
+    ),
+    "action_server_port": Setting("ACTION_SERVER_PORT", "5055", "the action server's port"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    content_dir: Path
+    handoff_db_url: str
+    handoff_spool: Path
+    handoff_webhook_url: str | None
+    tracker_store_url: str | None
+    tracker_db: Path
+    lock_store_url: str | None
+    retention_days: int
+    reply_deadline_seconds: float
+    allowed_origins: tuple[str, ...]
+    log_dir: Path
+    web_host: str
+    log_level: str
+    action_server_host: str
+    action_server_port: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Settings:
+        """Typed settings from `env`; an empty variable counts as unset."""
+        raw = {name: env.get(s.env) or s.default for name, s in SETTINGS.items()}
+        values: dict[str, object] = {}
+        for field in fields(cls):
+            value = raw[field.name]
+            kind = str(field.type)
+            if value is None or kind.endswith("| None"):
+                values[field.name] = value
+            elif kind == "Path":
+                values[field.name] = Path(value)
+            elif kind == "int":
+                values[field.name] = int(value)
+            elif kind == "float":
+                values[field.name] = float(value)
+            elif kind.startswith("tuple"):
+                values[field.name] = tuple(part.strip() for part in value.split(",") if part)
+            else:
+                values[field.name] = value
+        if raw["allowed_origins"] is None:
+            values["allowed_origins"] = ()
+        return cls(**values)  # type: ignore[arg-type]
+
+
+@functools.cache
+def settings() -> Settings:
+    """This process's settings, read from the environment on first use."""
+    return Settings.from_env(os.environ)

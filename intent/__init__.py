@@ -1,1 +1,0 @@
-"""Intent classification: a linear model over the featurizers' sentence features."""

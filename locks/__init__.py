@@ -1,1 +1,0 @@
-"""Conversation locks shared by several Rasa servers."""

@@ -1,1 +1,0 @@
-"""Keeping patient data minimal: retention purges and deleting one patient's data."""

@@ -1,0 +1,211 @@
+"""The REST channel clinics integrate with: POST /webhooks/rest/webhook.
+
+Rasa's own REST channel plus the guarantees of shared/api-contract.md:
+- bad requests get a clear 4xx with a JSON `error`, never a 500;
+- the first reply of a new conversation starts with the intro and disclaimer;
+- every reply carries at least one `custom` item: if a part is down and the
+  dialogue produced none, the patient is told to call the clinic (`fallback`);
+- message text never reaches the logs.
+
+Loading it also installs the speed-ups to Rasa's server internals
+(`rasa_server/patches/`): they change how fast it runs, not what it does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import unicodedata
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.shared.core.trackers import DialogueStateTracker
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from core import contract
+from core.content_store import ContentStore, default_store
+from core.contract import MAX_MESSAGE_CHARS, MAX_SENDER_CHARS
+from core.handoffs import from_conversation, spool
+from core.settings import settings
+from rasa_server import frozen_heap, patches
+
+logger = logging.getLogger(__name__)
+
+patches.install()
+
+# A patient waits at most this long. Rasa gives a custom action five minutes;
+# past the deadline the patient gets what is ready plus how to reach the
+# clinic, while the message is still processed and saved in the background.
+REPLY_DEADLINE_SECONDS = settings().reply_deadline_seconds
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+class RequestError(Exception):
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def parse_request(body: Any) -> tuple[str, str, dict[str, Any] | None]:
+    """(sender, message, metadata) from a request body, or RequestError saying what is wrong."""
+    if not isinstance(body, dict):
+        raise RequestError(400, 'expected a JSON object like {"sender": "...", "message": "..."}')
+    sender, message = body.get("sender"), body.get("message")
+    if not isinstance(sender, str) or not sender.strip():
+        raise RequestError(400, "'sender' must be a non-empty string (the conversation id)")
+    if len(sender) > MAX_SENDER_CHARS:
+        raise RequestError(400, f"'sender' must be at most {MAX_SENDER_CHARS} characters")
+    if not isinstance(message, str):
+        raise RequestError(400, "'message' must be a string")
+    if len(message) > MAX_MESSAGE_CHARS:
+        raise RequestError(413, f"'message' must be at most {MAX_MESSAGE_CHARS} characters")
+    message = CONTROL_CHARACTERS.sub(" ", unicodedata.normalize("NFC", message)).strip()
+    if not message:
+        raise RequestError(400, "'message' is empty")
+    metadata = body.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise RequestError(400, "'metadata' must be an object")
+    return sender.strip(), message, metadata
+
+
+def _log_late_failure(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("A late reply failed (%s)", type(task.exception()).__name__)
+
+
+# The replies data/rules.yml gives each emergency (tests/test_consistency.py
+# proves they match), for when the dialogue cannot run in time.
+EMERGENCY_RESPONSES = {
+    "emergency_crisis": ("utter_emergency_crisis", "utter_emergency_crisis_more"),
+    "emergency_medical": ("utter_emergency_medical", "utter_emergency_no_wait"),
+    "emergency_red_flag": ("utter_emergency_red_flag", "utter_emergency_no_wait"),
+    "emergency_violence": ("utter_emergency_violence", "utter_emergency_violence_more"),
+}
+
+
+async def emergency_reply(agent: Any, sender: str, intent: str) -> list[dict[str, Any]]:
+    """The emergency instructions, straight from the domain: they wait for nothing."""
+    tracker = DialogueStateTracker(sender, agent.domain.slots)
+    messages: list[dict[str, Any]] = []
+    for name in EMERGENCY_RESPONSES[intent]:
+        generated = await agent.nlg.generate(name, tracker, "rest") or {}
+        if generated.get("text"):
+            messages.append({"recipient_id": sender, "text": generated["text"]})
+        if generated.get("custom"):
+            messages.append({"recipient_id": sender, "custom": generated["custom"]})
+    return messages
+
+
+async def spool_missing_handoff(
+    agent: Any, message: UserMessage, parse: dict[str, Any], store: ContentStore
+) -> list[dict[str, Any]]:
+    """Records a handoff the action server could not, so none is ever lost.
+
+    The request keeps the message's id, so if the action server does store it
+    later (it was only slow), replaying the spool finds it and adds nothing.
+    """
+    latest = {**parse, "text": message.text, "message_id": message.message_id}
+    tracker = await agent.tracker_store.retrieve(message.sender_id)
+    events = [event.as_dict() for event in tracker.events] if tracker else []
+    if not any(e.get("message_id") == message.message_id for e in events):
+        events.append({"event": "user", "text": message.text, "message_id": message.message_id})
+    request = from_conversation.request_from(message.sender_id, latest, events)
+    if request is None:
+        return []
+    item = contract.spooled_handoff_item(request, spool.spool(request))
+    return [
+        {"recipient_id": message.sender_id, "text": store.content.reply("handoff_spooled")},
+        {"recipient_id": message.sender_id, "custom": item},
+    ]
+
+
+async def recover(
+    agent: Any, message: UserMessage, messages: list[dict[str, Any]], store: ContentStore
+) -> list[dict[str, Any]]:
+    """A part failed or was too slow: emergency instructions first, and no handoff lost."""
+    kinds = contract.reply_kinds(messages)
+    if "emergency" in kinds:
+        return messages
+    parse = await agent.parse_message(message.text)  # NLU needs no conversation lock
+    intent = (parse.get("intent") or {}).get("name")
+    if intent in EMERGENCY_RESPONSES:
+        return await emergency_reply(agent, message.sender_id, intent) + messages
+    if "handoff" not in kinds:
+        messages = messages + await spool_missing_handoff(agent, message, parse, store)
+    return messages
+
+
+def unavailable_reply(sender: str, store: ContentStore) -> list[dict[str, Any]]:
+    return [
+        {"recipient_id": sender, "text": store.content.reply("unavailable")},
+        {"recipient_id": sender, "custom": contract.fallback_item()},
+    ]
+
+
+class ClinicRestInput(InputChannel):
+    """Replaces Rasa's `rest` channel (same URL) with the contract's guarantees."""
+
+    @classmethod
+    def name(cls) -> str:
+        return "rest"
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        webhook = Blueprint("clinic_rest_webhook", __name__)
+        webhook.listener("after_server_start")(frozen_heap.freeze_after_start)
+
+        @webhook.route("/", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = request.json
+            except Exception:  # sanic raises its own error type for bad JSON
+                return response.json({"error": "the body is not valid JSON"}, status=400)
+            try:
+                sender, text, metadata = parse_request(body)
+            except RequestError as error:
+                return response.json({"error": str(error)}, status=error.status)
+
+            store = default_store()
+            agent = request.app.ctx.agent
+            try:
+                is_new = not await agent.tracker_store.exists(sender)
+            except Exception as error:  # a tracker store outage must not cost the reply
+                logger.error("Tracker store unavailable (%s)", type(error).__name__)
+                is_new = False
+            collector = CollectingOutputChannel()
+            message = UserMessage(
+                text, collector, sender, input_channel=self.name(), metadata=metadata
+            )
+            handling = asyncio.ensure_future(on_new_message(message))
+            done, _ = await asyncio.wait({handling}, timeout=REPLY_DEADLINE_SECONDS)
+            if handling not in done:
+                logger.warning(
+                    "Reply not ready after %.0f s; answering now", REPLY_DEADLINE_SECONDS
+                )
+                handling.add_done_callback(_log_late_failure)
+            elif handling.exception() is not None:
+                logger.error("Handling a message failed (%s)", type(handling.exception()).__name__)
+
+            messages = list(collector.messages)
+            # Only when a part failed (no machine-readable item, or too slow)
+            # can an emergency reply or a handoff be missing.
+            if not contract.reply_kinds(messages) or handling not in done:
+                try:
+                    messages = await recover(agent, message, messages, store)
+                except Exception as error:  # e.g. the tracker store is down too
+                    logger.error("Recovery after a failed part failed (%s)", type(error).__name__)
+            if not contract.reply_kinds(messages):
+                logger.warning("A reply had no custom item (is the action server up?)")
+                messages += unavailable_reply(sender, store)
+            if is_new:
+                messages.insert(0, {"recipient_id": sender, "text": store.content.reply("intro")})
+            return response.json(messages)
+
+        return webhook

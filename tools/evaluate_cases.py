@@ -1,0 +1,203 @@
+"""Scores a set of labelled patient messages end to end, through a running assistant.
+
+A case file holds `cases: [{text, expect}]`, where `expect` is one of
+`emergency:<category>`, `handoff:<condition>`, `no_handoff`, `no_alarm`,
+`topic:<id>` or `out_of_scope`. Each message goes to a fresh conversation; what
+counts is the machine-readable `custom` items of the reply
+(shared/api-contract.md):
+
+- an emergency is caught when the reply has an `emergency` item, and its
+  category is right when that item's category is the one expected;
+- a disclosure is caught when the reply has a contraindication `handoff`
+  item (a `confirm` question is counted apart: it is not a handoff yet);
+- every other message is a false alarm when its reply has an `emergency` or
+  a `handoff` item;
+- an out-of-scope message is right when the reply is a `fallback`, a topic
+  question when the reply answers that topic.
+
+    python -m tools.evaluate_cases tests/data/blind/*.yml --url http://localhost:5005/webhooks/rest/webhook
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from tools.evaluate_holdout import ask
+
+EXPECT_KINDS = ("emergency", "handoff", "no_handoff", "no_alarm", "topic", "out_of_scope")
+
+
+@dataclass(frozen=True)
+class Case:
+    text: str
+    expect: str
+    source: str
+
+    @property
+    def kind(self) -> str:
+        return self.expect.split(":", 1)[0]
+
+    @property
+    def detail(self) -> str | None:
+        return self.expect.split(":", 1)[1] if ":" in self.expect else None
+
+
+def load_cases(*paths: Path) -> list[Case]:
+    cases = []
+    for path in paths:
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]:
+            case = Case(str(entry["text"]), str(entry["expect"]), path.name)
+            if case.kind not in EXPECT_KINDS:
+                raise ValueError(f"{path}: {case.text!r}: unknown expect {case.expect!r}")
+            cases.append(case)
+    return cases
+
+
+def customs(items: list[dict]) -> list[dict]:
+    return [i["custom"] for i in items if isinstance(i.get("custom"), dict)]
+
+
+def outcome(items: list[dict]) -> str:
+    """What the reply did, in the same words as `expect`."""
+    found = customs(items)
+    for custom in found:
+        if custom.get("kind") == "emergency":
+            return f"emergency:{custom.get('category')}"
+    for custom in found:
+        if custom.get("kind") == "handoff":
+            conditions = ",".join(custom.get("conditions") or []) or custom.get("reason")
+            return f"handoff:{conditions}"
+    if not found:
+        return "none"
+    first = found[0]
+    detail = first.get("topic") or first.get("act") or first.get("about")
+    return f"{first['kind']}:{detail}" if detail else first["kind"]
+
+
+@dataclass
+class Tally:
+    right: int = 0
+    total: int = 0
+
+    def add(self, right: bool) -> None:
+        self.total += 1
+        self.right += right
+
+    @property
+    def rate(self) -> float:
+        return self.right / self.total if self.total else 0.0
+
+    def as_dict(self) -> dict:
+        return {"rate": round(self.rate, 4), "right": self.right, "total": self.total}
+
+
+@dataclass
+class Report:
+    emergency_recall: Tally = field(default_factory=Tally)
+    emergency_category: Tally = field(default_factory=Tally)
+    disclosure_recall: Tally = field(default_factory=Tally)
+    disclosure_confirmed: int = 0  # asked `confirm` instead of handing off
+    false_alarms: Tally = field(default_factory=Tally)  # right = raised an alarm
+    out_of_scope: Tally = field(default_factory=Tally)
+    topics: Tally = field(default_factory=Tally)
+    per_topic: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
+    misses: list[dict] = field(default_factory=list)
+    confusions: Counter = field(default_factory=Counter)
+
+    def add(self, case: Case, got: str) -> None:
+        alarm = got.startswith(("emergency:", "handoff:"))
+        right: bool
+        if case.kind == "emergency":
+            caught = got.startswith("emergency:")
+            self.emergency_recall.add(caught)
+            self.emergency_category.add(got == case.expect)
+            right = got == case.expect
+        elif case.kind == "handoff":
+            caught = got.startswith("handoff:")
+            self.disclosure_recall.add(caught)
+            self.disclosure_confirmed += got.startswith("confirm")
+            right = caught
+        else:
+            self.false_alarms.add(alarm)
+            right = not alarm
+            if case.kind == "out_of_scope":
+                self.out_of_scope.add(got == "fallback")
+                right = got == "fallback"
+            elif case.kind == "topic":
+                expected = f"answer:{case.detail}"
+                self.topics.add(got == expected)
+                self.per_topic[case.detail or ""].add(got == expected)
+                right = got == expected
+        if not right:
+            self.misses.append({"text": case.text, "expected": case.expect, "got": got})
+            self.confusions[(case.expect, got)] += 1
+
+    def as_dict(self) -> dict:
+        return {
+            "emergency_recall": self.emergency_recall.as_dict(),
+            "emergency_category": self.emergency_category.as_dict(),
+            "disclosure_recall": self.disclosure_recall.as_dict(),
+            "disclosure_confirmed_instead": self.disclosure_confirmed,
+            "false_alarm_rate": self.false_alarms.as_dict(),
+            "out_of_scope_fallback": self.out_of_scope.as_dict(),
+            "topic_accuracy": self.topics.as_dict(),
+            "per_topic": {t: tally.as_dict() for t, tally in sorted(self.per_topic.items())},
+            "most_confused": [
+                {"expected": e, "got": g, "count": n}
+                for (e, g), n in self.confusions.most_common(15)
+            ],
+            "misses": self.misses,
+        }
+
+
+def evaluate(url: str, cases: list[Case], workers: int = 4) -> Report:
+    with ThreadPoolExecutor(workers) as pool:
+        replies = list(pool.map(lambda case: ask(url, case.text), cases))
+    report = Report()
+    for case, items in zip(cases, replies, strict=True):
+        report.add(case, outcome(items))
+    return report
+
+
+def summary(report: Report) -> str:
+    def line(name: str, tally: Tally) -> str:
+        return f"  {name:<28}{tally.right:>4}/{tally.total:<4} {tally.rate:6.1%}"
+
+    rows = [
+        line("emergency recall", report.emergency_recall),
+        line("emergency right category", report.emergency_category),
+        line("disclosure recall", report.disclosure_recall),
+        f"  {'disclosures asked (confirm)':<28}{report.disclosure_confirmed:>4}",
+        line("false alarms (lower=better)", report.false_alarms),
+        line("out-of-scope -> fallback", report.out_of_scope),
+        line("topic accuracy", report.topics),
+    ]
+    return "\n".join(row for row in rows if not row.rstrip().endswith("0/0       0.0%"))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("files", nargs="+", type=Path)
+    parser.add_argument("--url", default="http://localhost:5005/webhooks/rest/webhook")
+    parser.add_argument("--out", type=Path, help="write the full report, with misses, as JSON")
+    args = parser.parse_args()
+    report = evaluate(args.url, load_cases(*args.files))
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(report.as_dict(), indent=2))
+    print(summary(report))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
