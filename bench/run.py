@@ -8,7 +8,8 @@
     python -m bench.run --only-cv --configs rasa_default
                                    # cross-validation alone, merged into full.json
                                    # (the default config's took 2 h 14 min on the
-                                   # data of 2026-11-22, about half of today's)
+                                   # 5,000 examples of 2026-11-22; training time
+                                   # grows with the data: BENCHMARKS.md has today's)
 
 Writes bench/results/<budget>.json (or --out) and, when that is
 bench/results/full.json, the table in BENCHMARKS.md. Both configurations
@@ -40,6 +41,7 @@ from typing import Any
 
 import aiohttp
 
+from bench.latency import latency_summary
 from bench.soak import patient_messages, soak
 from core.contract import reply_kinds
 from tools.evaluate_cases import evaluate as evaluate_cases
@@ -290,19 +292,12 @@ async def load(
     started = time.perf_counter()
     await asyncio.gather(*(patient(n) for n in range(concurrency)))
     elapsed = time.perf_counter() - started
-    ordered = sorted(latencies)
-
-    def pct(q: float) -> float:
-        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1) if ordered else 0.0
-
     return {
         "concurrency": concurrency,
         **({"offered_per_second": rate} if rate else {}),
         "messages": len(latencies),
         "messages_per_second": round(len(latencies) / elapsed, 1),
-        "p50_ms": pct(0.50),
-        "p95_ms": pct(0.95),
-        "p99_ms": pct(0.99),
+        **latency_summary(latencies),
         "errors": errors,
     }
 

@@ -13,7 +13,6 @@ import argparse
 import asyncio
 import json
 import random
-import statistics
 import sys
 import time
 import uuid
@@ -23,6 +22,7 @@ from pathlib import Path
 import aiohttp
 from sqlalchemy import create_engine, text
 
+from bench.latency import latency_summary
 from core.contract import reply_kinds
 from tools.evaluate_holdout import holdout_examples
 
@@ -48,12 +48,7 @@ class SoakResult:
     def summary(self) -> dict:
         data = {k: v for k, v in asdict(self).items() if k != "latencies_ms"}
         if self.latencies_ms:
-            ordered = sorted(self.latencies_ms)
-            data.update(
-                p50_ms=round(statistics.median(ordered), 1),
-                p95_ms=round(ordered[int(0.95 * (len(ordered) - 1))], 1),
-                p99_ms=round(ordered[int(0.99 * (len(ordered) - 1))], 1),
-            )
+            data.update(latency_summary(self.latencies_ms))
         data["messages_per_second"] = round(self.messages_per_second, 1)
         data["seconds"] = round(self.seconds, 1)
         return data

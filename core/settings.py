@@ -31,35 +31,49 @@ class Setting:
 
 # Order is the README table's order.
 SETTINGS = {
-    "content_dir": Setting("CONTENT_DIR", str(CONTENT_DIR), "the curated content store"),
+    "content_dir": Setting(
+        "CONTENT_DIR", str(CONTENT_DIR), "the curated content store the action server reads"
+    ),
     "handoff_db_url": Setting(
         "HANDOFF_DB_URL",
         f"sqlite:///{VAR_DIR / 'data' / 'handoffs.db'}",
-        "the handoff store's database (SQLAlchemy URL, e.g. PostgreSQL)",
+        "handoff requests and notifications: any SQLAlchemy URL, e.g. `postgresql://user:pass@host/clinic`",
     ),
     "handoff_spool": Setting(
         "HANDOFF_SPOOL",
         str(VAR_DIR / "spool" / "handoffs.jsonl"),
-        "where handoffs wait while the handoff database is down",
+        "where handoff requests wait while their database is down",
     ),
     "handoff_webhook_url": Setting(
-        "HANDOFF_WEBHOOK_URL", None, "the staff webhook notified of each handoff"
+        "HANDOFF_WEBHOOK_URL",
+        None,
+        "the staff webhook each handoff is POSTed to (unset: notifications wait)",
     ),
     "tracker_store_url": Setting(
-        "TRACKER_STORE_URL", None, "the tracker store's database URL (default: SQLite)"
+        "TRACKER_STORE_URL",
+        None,
+        "conversations in a database server, e.g. PostgreSQL (unset: SQLite)",
     ),
     "tracker_db": Setting(
-        "TRACKER_DB", str(VAR_DIR / "data" / "trackers.db"), "the SQLite tracker store's file"
+        "TRACKER_DB",
+        str(VAR_DIR / "data" / "trackers.db"),
+        "the SQLite file of conversations when `TRACKER_STORE_URL` is unset",
     ),
     "lock_store_url": Setting(
-        "LOCK_STORE_URL", None, "Redis for the lock store shared by several Rasa servers"
+        "LOCK_STORE_URL",
+        None,
+        "Redis, required with several Rasa servers or Sanic workers",
     ),
-    "retention_days": Setting("RETENTION_DAYS", "90", "days conversations are kept"),
+    "retention_days": Setting(
+        "RETENTION_DAYS", "90", "days `make purge` keeps conversations and resolved handoffs"
+    ),
     "reply_deadline_seconds": Setting(
-        "REPLY_DEADLINE_SECONDS", "8", "longest a patient waits for a reply"
+        "REPLY_DEADLINE_SECONDS", "8", "the longest a patient waits for a reply"
     ),
     "allowed_origins": Setting(
-        "ALLOWED_ORIGINS", None, "comma-separated origins CORS allows (default: the page's)"
+        "ALLOWED_ORIGINS",
+        None,
+        "comma-separated origins the REST channel accepts from browsers (unset: the demo page's)",
     ),
     "log_dir": Setting("ASSISTANT_LOG_DIR", str(VAR_DIR / "log"), "`make run`'s log files"),
     "web_host": Setting("WEB_HOST", "127.0.0.1", "the interface the demo page listens on"),
