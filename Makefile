@@ -8,7 +8,7 @@ BASE_PYTHON := $(firstword $(wildcard $(HOME)/.pyenv/versions/$(PYTHON_VERSION)/
 VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/current.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard intent/*.py)
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard data/topics/*.yml) $(wildcard intent/*.py)
 
 # A clinic's conversations stay in the clinic: Rasa never sends usage data.
 export RASA_TELEMETRY_ENABLED := false

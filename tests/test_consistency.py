@@ -8,14 +8,13 @@ from collections import Counter
 from core.content_store import Content
 from tests.conftest import PROJECT_ROOT, TEST_DATA, read_yaml
 from tools.evaluate_cases import load_cases
-from tools.evaluate_holdout import nlu_examples
+from tools.evaluate_holdout import nlu_examples, training_examples
 
 DOMAIN = read_yaml(PROJECT_ROOT / "domain.yml")
 RULES = read_yaml(PROJECT_ROOT / "data" / "rules.yml")["rules"]
 STORIES = read_yaml(PROJECT_ROOT / "data" / "stories.yml")["stories"]
-TRAINING = nlu_examples(PROJECT_ROOT / "data" / "nlu.yml") + nlu_examples(
-    PROJECT_ROOT / "data" / "nlu_safety.yml"
-)
+# Every NLU file under data/ (data/nlu.yml, data/nlu_safety.yml, data/topics/).
+TRAINING = training_examples()
 HOLDOUT = nlu_examples(TEST_DATA / "nlu_holdout.yml")
 TEST_STORIES = read_yaml(PROJECT_ROOT / "tests" / "test_stories.yml")["stories"]
 CONVERSATION_INTENTS = {"greet", "goodbye", "thank", "bot_challenge", "out_of_scope"}
