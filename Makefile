@@ -8,7 +8,7 @@ BASE_PYTHON := $(firstword $(wildcard $(HOME)/.pyenv/versions/$(PYTHON_VERSION)/
 VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/current.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard intent/*.py)
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard data/topics/*.yml) $(wildcard intent/*.py)
 
 # A clinic's conversations stay in the clinic: Rasa never sends usage data.
 export RASA_TELEMETRY_ENABLED := false
@@ -16,7 +16,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install system-packages run shell handoffs purge forget bench train validate lint format test e2e lock clean
+.PHONY: help install system-packages run shell handoffs purge forget bench topics train validate lint format test e2e lock clean
 
 help:
 	@echo "make run    - set up, train if data changed, start the assistant (Ctrl-C stops it)"
@@ -26,6 +26,7 @@ help:
 	@echo "make purge [DAYS=30]           - delete data older than RETENTION_DAYS (default 90)"
 	@echo "make forget ID=<conversation>  - delete one patient's data everywhere"
 	@echo "make bench                     - benchmarks vs Rasa's default config (5+ hours)"
+	@echo "make topics                    - after adding a topic: its intent, rule and test story"
 	@echo "make train | validate | lint | format | e2e | lock | clean"
 
 $(BIN)/python:
@@ -63,6 +64,12 @@ $(MODEL): $(TRAINING_INPUTS) | $(VENV)/.installed
 	$(BIN)/rasa train --fixed-model-name current --out models
 
 train: $(MODEL)
+
+# A topic's intent (domain.yml), rule (data/topic_rules.yml) and test story
+# (tests/test_stories.yml), generated from content/answers/ after checking them
+# against ../shared/topics.yml. Run it before `make train`.
+topics: $(VENV)/.installed
+	$(BIN)/python -m tools.topics
 
 validate: install
 	$(BIN)/rasa data validate --fail-on-warnings

@@ -15,10 +15,9 @@ from core.content_store import DEFAULT_CONTENT_DIR, Content
 from core.settings import settings
 from tests.staff_webhook import StaffWebhook
 from tools.processes import free_port
+from tools.topics import CATALOGUE_FILES, read_catalogue
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-# shared/ stands beside the repository (the product's contract files).
-SHARED_DIR = Path(os.environ.get("SHARED_DIR", PROJECT_ROOT.parent / "shared"))
 TEST_DATA = Path(__file__).resolve().parent / "data"
 
 
@@ -41,9 +40,8 @@ def read_yaml(path: Path) -> object:
 
 @pytest.fixture(scope="session")
 def topics_catalogue() -> list[dict]:
-    path = SHARED_DIR / "topics.yml"
-    assert path.is_file(), f"shared topic catalogue missing at {path} (set SHARED_DIR)"
-    return read_yaml(path)["topics"]
+    """The catalogue files `make topics` checks (tools/topics.py: CATALOGUE_FILES)."""
+    return read_catalogue(CATALOGUE_FILES)
 
 
 @pytest.fixture(scope="session")

@@ -7,15 +7,19 @@ from collections import Counter
 
 from core.content_store import Content
 from tests.conftest import PROJECT_ROOT, TEST_DATA, read_yaml
+from tools import topics
 from tools.evaluate_cases import load_cases
-from tools.evaluate_holdout import nlu_examples
+from tools.evaluate_holdout import nlu_examples, training_examples
 
 DOMAIN = read_yaml(PROJECT_ROOT / "domain.yml")
-RULES = read_yaml(PROJECT_ROOT / "data" / "rules.yml")["rules"]
+RULES = [
+    rule
+    for name in ("rules.yml", "topic_rules.yml")
+    for rule in read_yaml(PROJECT_ROOT / "data" / name)["rules"]
+]
 STORIES = read_yaml(PROJECT_ROOT / "data" / "stories.yml")["stories"]
-TRAINING = nlu_examples(PROJECT_ROOT / "data" / "nlu.yml") + nlu_examples(
-    PROJECT_ROOT / "data" / "nlu_safety.yml"
-)
+# Every NLU file under data/ (data/nlu.yml, data/nlu_safety.yml, data/topics/).
+TRAINING = training_examples()
 HOLDOUT = nlu_examples(TEST_DATA / "nlu_holdout.yml")
 TEST_STORIES = read_yaml(PROJECT_ROOT / "tests" / "test_stories.yml")["stories"]
 CONVERSATION_INTENTS = {"greet", "goodbye", "thank", "bot_challenge", "out_of_scope"}
@@ -38,6 +42,16 @@ def normalise(text: str) -> str:
 
 def topic_ids(catalogue: list[dict]) -> set[str]:
     return {topic["id"] for topic in catalogue}
+
+
+def test_every_catalogued_topic_has_its_three_files(topics_catalogue: list[dict]) -> None:
+    missing = topics.problems(topics_catalogue)
+    assert not missing, "\n".join(missing)
+
+
+def test_generated_topic_parts_are_up_to_date(topics_catalogue: list[dict]) -> None:
+    stale = topics.stale_files(topics_catalogue)
+    assert not stale, f"stale generated topic parts in {stale}: run `make topics`"
 
 
 def test_content_has_exactly_one_entry_per_catalogued_topic(

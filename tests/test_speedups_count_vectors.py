@@ -36,10 +36,11 @@ def featurizers(agent: Agent) -> list[CountVectorsFeaturizer]:
 
 
 def training_texts() -> list[str]:
-    data = yaml.safe_load(Path("data/nlu.yml").read_text())
+    files = [Path("data/nlu.yml"), *sorted(Path("data/topics").glob("*.yml"))]
     return [
         line.strip()[2:]
-        for entry in data["nlu"]
+        for path in files
+        for entry in yaml.safe_load(path.read_text())["nlu"]
         if "examples" in entry
         for line in entry["examples"].splitlines()
         if line.strip()

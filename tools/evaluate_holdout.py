@@ -24,6 +24,7 @@ import yaml
 from core.settings import PROJECT_ROOT
 
 HOLDOUT = PROJECT_ROOT / "tests" / "data" / "nlu_holdout.yml"
+TRAINING_DATA = PROJECT_ROOT / "data"
 SMALLTALK = {"greet", "goodbye", "thank", "bot_challenge"}
 
 
@@ -43,6 +44,16 @@ def nlu_examples(path: Path) -> list[tuple[str, str]]:
 
 def holdout_examples(path: Path = HOLDOUT) -> list[tuple[str, str]]:
     return nlu_examples(path)
+
+
+def training_examples(data: Path = TRAINING_DATA) -> list[tuple[str, str]]:
+    """(intent, text) pairs of every NLU file under data/, as `rasa train` finds them."""
+    return [
+        pair
+        for path in sorted(data.rglob("*.yml"))
+        if "nlu" in yaml.safe_load(path.read_text(encoding="utf-8"))
+        for pair in nlu_examples(path)
+    ]
 
 
 def reply_kind(items: list[dict]) -> tuple[str, str | None]:
