@@ -31,6 +31,11 @@ class Setting:
 
 # Order is the README table's order.
 SETTINGS = {
+    "shared_dir": Setting(
+        "SHARED_DIR",
+        str(PROJECT_ROOT.parent / "shared"),
+        "the product's shared contract files: topic catalogue, facts sheet",
+    ),
     "content_dir": Setting(
         "CONTENT_DIR", str(CONTENT_DIR), "the curated content store the action server reads"
     ),
@@ -87,6 +92,7 @@ SETTINGS = {
 
 @dataclass(frozen=True)
 class Settings:
+    shared_dir: Path
     content_dir: Path
     handoff_db_url: str
     handoff_spool: Path

@@ -17,7 +17,6 @@ from tests.staff_webhook import StaffWebhook
 from tools.processes import free_port
 from tools.topics import CATALOGUE_FILES, read_catalogue
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TEST_DATA = Path(__file__).resolve().parent / "data"
 
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT, TEST_DATA
+from core.settings import PROJECT_ROOT
+from tests.conftest import TEST_DATA
 from tools.evaluate_cases import evaluate, load_cases, summary
 
 pytestmark = pytest.mark.integration

@@ -6,7 +6,8 @@ import re
 from collections import Counter
 
 from core.content_store import Content
-from tests.conftest import PROJECT_ROOT, TEST_DATA, read_yaml
+from core.settings import PROJECT_ROOT
+from tests.conftest import TEST_DATA, read_yaml
 from tools import topics
 from tools.evaluate_cases import load_cases
 from tools.evaluate_holdout import nlu_examples, training_examples

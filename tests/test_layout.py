@@ -65,11 +65,9 @@ def test_only_the_settings_module_reads_the_environment_or_finds_the_root() -> N
 
 def shown_default(default: str | None) -> str:
     """A default as the README shows it: paths relative to the project, "unset" for none."""
-    return (
-        "unset"
-        if default is None
-        else default.replace(f"{PROJECT_ROOT}/", "").replace(str(PROJECT_ROOT), ".")
-    )
+    if default is None:
+        return "unset"
+    return default.replace(f"{PROJECT_ROOT}/", "").replace(f"{PROJECT_ROOT.parent}/", "../")
 
 
 def test_every_setting_is_typed_and_documented_in_the_readme() -> None:

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from tools.evaluate_holdout import evaluate, holdout_examples
 
 pytestmark = pytest.mark.integration

@@ -16,7 +16,8 @@ from core.safety.screen import (
     normalise,
     words_match,
 )
-from tests.conftest import PROJECT_ROOT, TEST_DATA, read_yaml
+from core.settings import PROJECT_ROOT
+from tests.conftest import TEST_DATA, read_yaml
 from tools import find_near_misses
 from tools.evaluate_holdout import nlu_examples
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 from tools import topics
 
 # What `make topics` reads and writes, copied so that the tests can break it.

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PAGE_PORT, PROJECT_ROOT
+from core.settings import PROJECT_ROOT
+from tests.conftest import PAGE_PORT
 
 pytestmark = pytest.mark.integration
 

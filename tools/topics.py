@@ -23,7 +23,6 @@ files, and every answer a catalogue entry.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,11 +30,11 @@ from pathlib import Path
 
 import yaml
 
-from core.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT, settings
 from tools.evaluate_holdout import nlu_examples
 
 # shared/ stands beside the repository (the product's contract files).
-SHARED_DIR = Path(os.environ.get("SHARED_DIR", PROJECT_ROOT.parent / "shared"))
+SHARED_DIR = settings().shared_dir
 # The catalogue files read together, in order. Issue 13: add
 # SHARED_DIR / "topics-added.yml" here once its 14 topics have their answers,
 # training and held-out examples (then run `make topics`).
