@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 from core.content_store import Content
+from core.safety.categories import EMERGENCY_INTENTS
 from tests.conftest import PROJECT_ROOT, TEST_DATA, read_yaml
 from tools.evaluate_cases import load_cases
 from tools.evaluate_holdout import nlu_examples
@@ -19,14 +20,7 @@ TRAINING = nlu_examples(PROJECT_ROOT / "data" / "nlu.yml") + nlu_examples(
 HOLDOUT = nlu_examples(TEST_DATA / "nlu_holdout.yml")
 TEST_STORIES = read_yaml(PROJECT_ROOT / "tests" / "test_stories.yml")["stories"]
 CONVERSATION_INTENTS = {"greet", "goodbye", "thank", "bot_challenge", "out_of_scope"}
-SAFETY_INTENTS = {
-    "request_human",
-    "disclose_condition",
-    "emergency_crisis",
-    "emergency_medical",
-    "emergency_red_flag",
-    "emergency_violence",
-}
+SAFETY_INTENTS = {"request_human", "disclose_condition", *EMERGENCY_INTENTS.values()}
 FORM_INTENTS = {"affirm", "deny", "stop"}
 MIN_TRAINING_EXAMPLES = 30
 MIN_HOLDOUT_EXAMPLES = 4
