@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import pytest
+
 from core.safety.categories import (
     CONDITION_CATEGORIES,
     EMERGENCIES,
@@ -292,3 +294,18 @@ def test_a_contraindication_added_or_left_out_is_named() -> None:
     assert any("asthma" in problem for problem in added), added
     left_out = condition_drift(CONDITION_CATEGORIES[:-1])
     assert any("ketamine_allergy" in problem for problem in left_out), left_out
+
+
+def test_the_rest_tests_refuse_a_reply_with_an_undeclared_category() -> None:
+    from tests.contract import assert_follows_contract
+
+    def reply(custom: dict[str, Any]) -> list[dict[str, Any]]:
+        return [{"recipient_id": "c-1", "custom": custom}]
+
+    assert_follows_contract(reply({"kind": "emergency", "category": "crisis"}), "c-1")
+    with pytest.raises(AssertionError, match="undeclared category"):
+        assert_follows_contract(reply({"kind": "emergency", "category": "poisoning"}), "c-1")
+    asthma = {"kind": "handoff", "reason": "contraindication", "handoff_id": "h-1",
+              "conditions": ["asthma"]}  # fmt: skip
+    with pytest.raises(AssertionError, match="undeclared conditions"):
+        assert_follows_contract(reply(asthma), "c-1")
