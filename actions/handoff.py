@@ -96,11 +96,7 @@ class ActionCreateHandoff(Action):
         dispatcher.utter_message(text=content.reply("handoff_created"))
         dispatcher.utter_message(json_message=contract.handoff_item(handoff))
         dispatcher.utter_message(
-            text=content.reply("callback_offer"),
-            buttons=[
-                {"title": "Yes, please contact me", "payload": "/affirm"},
-                {"title": "No, thanks", "payload": "/deny"},
-            ],
+            text=content.reply("callback_offer"), buttons=content.buttons("callback_offer")
         )
         return remembered(handoff.reason, handoff.id)
 

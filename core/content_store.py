@@ -5,7 +5,9 @@ Plain Python, no Rasa: the actions call it, tests use it directly.
 Layout of `content/`:
 - `answers/<topic>.yml`: one entry per topic (text, sources, review date);
 - `sources.yml`: every citable source, by id, with its title;
-- `replies.yml`: the fixed replies the actions send (intro, clarify, fallback);
+- `replies.yml`: the fixed replies the actions send (intro, clarify, fallback),
+  with the titles of their buttons;
+- `page.yml`: what the demo web page shows around the chat, its banners included;
 - `clinic.yml`: the deploying clinic's profile, filling `{placeholders}` in
   replies and in answers marked `clinic: true`.
 
@@ -27,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from core.safety.categories import EMERGENCY_PRIORITY
 from core.settings import CONTENT_DIR, settings
 
 logger = logging.getLogger(__name__)
@@ -53,6 +56,26 @@ REPLY_KEYS = {
     "handoff_reminder",
     "crisis_line",
 }
+# Replies that offer buttons, and the payloads they must offer: the dialogue
+# reacts to these (data/rules.yml), so content may word the titles, not change them.
+REPLY_BUTTONS = {"callback_offer": ("/affirm", "/deny")}
+PAGE_KEYS = {
+    "intro",
+    "input_placeholder",
+    "sources",
+    "request_refused",
+    "request_failed",
+    "unreachable",
+    "handoff_banner",
+    "emergency_banners",
+}
+# Placeholders the page itself fills when it shows the text (the server fills
+# the clinic's); each of these texts must have its placeholder.
+PAGE_PLACEHOLDERS = {
+    "sources": {"sources"},
+    "request_refused": {"error"},
+    "handoff_banner": {"handoff_id"},
+}
 CLINIC_KEYS = {"clinic_name", "phone", "booking_url", "hours", "insurers", "prices"}
 MAX_MESSAGES = 4
 MAX_ANSWER_WORDS = 120
@@ -72,6 +95,37 @@ class ContentError(Exception):
 class Source:
     id: str
     title: str
+
+
+@dataclass(frozen=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A fixed reply as written (placeholders not yet filled), with its buttons if any."""
+
+    text: str
+    buttons: tuple[Button, ...] = ()
+
+
+@dataclass(frozen=True)
+class Banner:
+    """A notice the web page shows above the chat."""
+
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PageTexts:
+    """What the web page shows around the chat, as written."""
+
+    texts: dict[str, str]  # intro, input placeholder, sources line, error messages
+    handoff_banner: Banner
+    emergency_banners: dict[str, Banner]  # one per emergency category, most urgent first
 
 
 @dataclass(frozen=True)
@@ -185,28 +239,138 @@ def load_clinic(path: Path) -> ClinicProfile:
     return ClinicProfile(insurers=tuple(i.strip() for i in insurers), **texts)
 
 
-def _check_placeholders(path: Path, entry: str, text: str, allowed: bool = True) -> None:
+def _check_placeholders(
+    path: Path,
+    entry: str,
+    text: str,
+    allowed: bool = True,
+    filled_later: frozenset[str] = frozenset(),
+) -> None:
+    """Only the clinic profile's placeholders, plus those the text's reader fills in itself."""
     try:
         names = placeholder_names(text)
     except ValueError as error:
         raise ContentError(path, entry, f"bad braces in {text!r}: {error}") from error
     if names and not allowed:
         raise ContentError(path, entry, f"placeholders {sorted(names)} need 'clinic: true'")
-    unknown_names = names - CLINIC_KEYS
+    unknown_names = names - CLINIC_KEYS - filled_later
     if unknown_names:
         raise ContentError(path, entry, f"unknown placeholders: {sorted(unknown_names)}")
+    missing = filled_later - names
+    if missing:
+        needed = ", ".join(f"{{{name}}}" for name in sorted(missing))
+        raise ContentError(path, entry, f"must show {needed}: the page fills it in")
 
 
-def load_replies(path: Path) -> dict[str, str]:
+def load_buttons(path: Path, entry: str, raw: Any, payloads: tuple[str, ...]) -> tuple[Button, ...]:
+    """The buttons of a reply: a title each, offering exactly the payloads the dialogue expects."""
+    if not isinstance(raw, list) or not raw:
+        raise ContentError(
+            path, entry, f"'buttons' must list a title and a payload for: {', '.join(payloads)}"
+        )
+    buttons = []
+    for number, button in enumerate(raw, start=1):
+        where = f"{entry}, button {number}"
+        if not isinstance(button, dict):
+            raise ContentError(path, where, "expected a mapping with 'title' and 'payload'")
+        unknown = button.keys() - {"title", "payload"}
+        if unknown:
+            raise ContentError(path, where, f"unknown keys: {', '.join(sorted(map(str, unknown)))}")
+        if button.get("title") is None:
+            raise ContentError(path, where, "missing 'title': the words the patient clicks")
+        title = _require_text(path, where, "title", button["title"])
+        _check_placeholders(path, where, title)
+        payload = _require_text(path, where, "payload", button.get("payload"))
+        buttons.append(Button(title, payload))
+    offered = [button.payload for button in buttons]
+    if sorted(offered) != sorted(payloads):
+        raise ContentError(
+            path,
+            entry,
+            f"buttons must offer exactly {', '.join(payloads)} (the dialogue answers these), "
+            f"not {', '.join(offered)}",
+        )
+    return tuple(buttons)
+
+
+def load_reply(path: Path, key: str, raw: Any) -> Reply:
+    """Plain text, or `text` and `buttons` for the replies that offer buttons."""
+    payloads = REPLY_BUTTONS.get(key)
+    if payloads is None:
+        if isinstance(raw, dict):
+            raise ContentError(path, key, "must be text: this reply has no buttons")
+        text = _require_text(path, key, key, raw)
+        _check_placeholders(path, key, text)
+        return Reply(text)
+    if not isinstance(raw, dict):
+        raise ContentError(
+            path, key, f"expected 'text' and 'buttons' (titles for {', '.join(payloads)})"
+        )
+    _require_keys(path, key, raw, {"text", "buttons"}, "keys")
+    text = _require_text(path, key, "text", raw["text"])
+    _check_placeholders(path, key, text)
+    return Reply(text, load_buttons(path, key, raw["buttons"], payloads))
+
+
+def load_replies(path: Path) -> dict[str, Reply]:
     data = _read_yaml(path)
     if not isinstance(data, dict):
         raise ContentError(path, "(file)", "expected a mapping of reply names to texts")
     _require_keys(path, "(file)", data, REPLY_KEYS, "replies")
-    replies = {}
-    for key in sorted(REPLY_KEYS):
-        replies[key] = _require_text(path, key, key, data[key])
-        _check_placeholders(path, key, replies[key])
-    return replies
+    return {key: load_reply(path, key, data[key]) for key in sorted(REPLY_KEYS)}
+
+
+def _page_text(path: Path, entry: str, label: str, value: Any, page_fills: str = "") -> str:
+    """A page text; `page_fills` names the entry whose placeholders the page fills itself."""
+    text = _require_text(path, entry, label, value)
+    filled_later = frozenset(PAGE_PLACEHOLDERS.get(page_fills, ()))
+    _check_placeholders(path, entry, text, filled_later=filled_later)
+    return text
+
+
+def load_banner(path: Path, entry: str, raw: Any, page_fills: str = "") -> Banner:
+    if not isinstance(raw, dict):
+        raise ContentError(path, entry, "expected a 'title' and a 'text'")
+    _require_keys(path, entry, raw, {"title", "text"}, "keys")
+    return Banner(
+        title=_page_text(path, entry, "title", raw["title"]),
+        text=_page_text(path, entry, "text", raw["text"], page_fills),
+    )
+
+
+def load_page(path: Path) -> PageTexts:
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise ContentError(path, "(file)", "expected a mapping of page texts")
+    _require_keys(path, "(file)", data, PAGE_KEYS, "page texts")
+    banners = data["emergency_banners"]
+    if not isinstance(banners, dict):
+        raise ContentError(path, "emergency_banners", "expected one banner per emergency category")
+    missing = [category for category in EMERGENCY_PRIORITY if category not in banners]
+    if missing:
+        raise ContentError(
+            path,
+            "emergency_banners",
+            f"no banner for: {', '.join(missing)} (core/safety/categories.py declares it)",
+        )
+    unknown = banners.keys() - set(EMERGENCY_PRIORITY)
+    if unknown:
+        raise ContentError(
+            path,
+            "emergency_banners",
+            f"unknown emergency categories: {', '.join(sorted(map(str, unknown)))}",
+        )
+    texts = PAGE_KEYS - {"handoff_banner", "emergency_banners"}
+    return PageTexts(
+        texts={key: _page_text(path, key, key, data[key], key) for key in sorted(texts)},
+        handoff_banner=load_banner(
+            path, "handoff_banner", data["handoff_banner"], "handoff_banner"
+        ),
+        emergency_banners={
+            category: load_banner(path, f"emergency_banners.{category}", banners[category])
+            for category in EMERGENCY_PRIORITY
+        },
+    )
 
 
 def load_answer(path: Path, sources: dict[str, Source]) -> Answer:
@@ -264,13 +428,15 @@ class Content:
 
     answers: dict[str, Answer]
     sources: dict[str, Source]
-    replies: dict[str, str]
+    replies: dict[str, Reply]
+    page: PageTexts
     clinic: ClinicProfile
 
     @classmethod
     def load(cls, root: Path) -> Content:
         sources = load_sources(root / "sources.yml")
         replies = load_replies(root / "replies.yml")
+        page = load_page(root / "page.yml")
         clinic = load_clinic(root / "clinic.yml")
         answer_dir = root / "answers"
         if not answer_dir.is_dir():
@@ -281,11 +447,44 @@ class Content:
             answers[answer.topic] = answer
         if not answers:
             raise ContentError(answer_dir, "(folder)", "holds no answers")
-        return cls(answers=answers, sources=sources, replies=replies, clinic=clinic)
+        return cls(answers=answers, sources=sources, replies=replies, page=page, clinic=clinic)
 
     def reply(self, name: str) -> str:
         """A fixed reply with the clinic profile filled in; KeyError if unknown."""
-        return self.replies[name].format_map(self.clinic.placeholders())
+        return self.replies[name].text.format_map(self.clinic.placeholders())
+
+    def buttons(self, name: str) -> list[dict[str, str]]:
+        """A fixed reply's buttons, as the dispatcher takes them (empty if it has none)."""
+        values = self.clinic.placeholders()
+        return [
+            {"title": button.title.format_map(values), "payload": button.payload}
+            for button in self.replies[name].buttons
+        ]
+
+    def page_texts(self) -> dict[str, Any]:
+        """The web page's texts with the clinic profile filled in.
+
+        The placeholders the page fills itself (`PAGE_PLACEHOLDERS`) stay as
+        they are written, `{handoff_id}` for example.
+        """
+        values = self.clinic.placeholders()
+        values.update(
+            {name: f"{{{name}}}" for names in PAGE_PLACEHOLDERS.values() for name in names}
+        )
+
+        def fill(banner: Banner) -> dict[str, str]:
+            return {
+                "title": banner.title.format_map(values),
+                "text": banner.text.format_map(values),
+            }
+
+        return {
+            **{key: text.format_map(values) for key, text in self.page.texts.items()},
+            "handoff_banner": fill(self.page.handoff_banner),
+            "emergency_banners": {
+                category: fill(banner) for category, banner in self.page.emergency_banners.items()
+            },
+        }
 
     def render(self, topic: str) -> RenderedAnswer:
         """The answer for a topic with the clinic profile filled in; KeyError if unknown."""

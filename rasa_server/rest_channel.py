@@ -30,6 +30,7 @@ from core import contract
 from core.content_store import ContentStore, default_store
 from core.contract import MAX_MESSAGE_CHARS, MAX_SENDER_CHARS
 from core.handoffs import from_conversation, spool
+from core.safety.categories import EMERGENCIES
 from core.settings import settings
 from rasa_server import frozen_heap, patches
 
@@ -77,14 +78,9 @@ def _log_late_failure(task: asyncio.Task) -> None:
         logger.error("A late reply failed (%s)", type(task.exception()).__name__)
 
 
-# The replies data/rules.yml gives each emergency (tests/test_consistency.py
+# The replies data/rules.yml gives each emergency (tests/test_categories.py
 # proves they match), for when the dialogue cannot run in time.
-EMERGENCY_RESPONSES = {
-    "emergency_crisis": ("utter_emergency_crisis", "utter_emergency_crisis_more"),
-    "emergency_medical": ("utter_emergency_medical", "utter_emergency_no_wait"),
-    "emergency_red_flag": ("utter_emergency_red_flag", "utter_emergency_no_wait"),
-    "emergency_violence": ("utter_emergency_violence", "utter_emergency_violence_more"),
-}
+EMERGENCY_RESPONSES = {emergency.intent: emergency.replies for emergency in EMERGENCIES}
 
 
 async def emergency_reply(agent: Any, sender: str, intent: str) -> list[dict[str, Any]]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.safety.categories import CONDITION_CATEGORIES, EMERGENCY_PRIORITY
+
 REQUIRED_FIELDS = {
     "answer": {"topic", "sources"},
     "handoff": {"reason", "handoff_id"},
@@ -33,6 +35,11 @@ def assert_follows_contract(reply: list[dict[str, Any]], sender: str) -> list[di
         assert kind in REQUIRED_FIELDS, f"unknown kind {kind!r}"
         missing = REQUIRED_FIELDS[kind] - custom.keys()
         assert not missing, f"{kind} lacks {missing}"
+        if kind == "emergency":
+            assert custom["category"] in EMERGENCY_PRIORITY, f"undeclared category in {custom}"
+        if kind == "handoff":
+            undeclared = set(custom.get("conditions") or []) - set(CONDITION_CATEGORIES)
+            assert not undeclared, f"undeclared conditions {undeclared} in {custom}"
         if kind == "answer":
             assert custom["sources"] or custom["topic"] == "booking"
             for source in custom["sources"]:

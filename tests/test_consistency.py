@@ -6,6 +6,7 @@ import re
 from collections import Counter
 
 from core.content_store import Content
+from core.safety.categories import EMERGENCY_INTENTS
 from core.settings import PROJECT_ROOT
 from tests.conftest import TEST_DATA, read_yaml
 from tools import topics
@@ -24,14 +25,7 @@ TRAINING = training_examples()
 HOLDOUT = nlu_examples(TEST_DATA / "nlu_holdout.yml")
 TEST_STORIES = read_yaml(PROJECT_ROOT / "tests" / "test_stories.yml")["stories"]
 CONVERSATION_INTENTS = {"greet", "goodbye", "thank", "bot_challenge", "out_of_scope"}
-SAFETY_INTENTS = {
-    "request_human",
-    "disclose_condition",
-    "emergency_crisis",
-    "emergency_medical",
-    "emergency_red_flag",
-    "emergency_violence",
-}
+SAFETY_INTENTS = {"request_human", "disclose_condition", *EMERGENCY_INTENTS.values()}
 FORM_INTENTS = {"affirm", "deny", "stop"}
 MIN_TRAINING_EXAMPLES = 30
 MIN_HOLDOUT_EXAMPLES = 4

@@ -70,6 +70,20 @@ def chat_text(page: object) -> str:
     return page.locator("deep-chat #messages").inner_text()
 
 
+def page_texts() -> dict:
+    """What the page must show: content/page.yml, as config.json serves it."""
+    from core.content_store import default_store
+
+    return default_store().content.page_texts()
+
+
+def wait_for_chat_text(page: object, text: str) -> None:
+    page.wait_for_function(
+        "(text) => document.querySelector('deep-chat').shadowRoot.textContent.includes(text)",
+        arg=text,
+    )
+
+
 def test_patient_asks_and_sees_the_answer_with_its_source(page: object) -> None:
     ask(page, "What are the side effects of ketamine?")
     page.wait_for_function(
@@ -78,6 +92,7 @@ def test_patient_asks_and_sees_the_answer_with_its_source(page: object) -> None:
     text = chat_text(page)
     assert "hallucinations" in text and "Sources:" in text
     assert "not medical advice" in text  # the intro and disclaimer
+    assert page_texts()["intro"] in text  # the page's own greeting, from content/page.yml
     assert page.locator("#banner").is_hidden()
 
 
@@ -87,8 +102,12 @@ def test_contraindication_shows_the_handoff_banner_with_the_clinic_phone(page: o
     ask(page, "I was diagnosed with schizophrenia, can I still do ketamine?")
     banner = page.locator("#banner[data-kind='handoff']")
     banner.wait_for()
-    assert default_store().content.clinic.phone in banner.inner_text()
+    shown = banner.inner_text()
+    assert default_store().content.clinic.phone in shown
     assert banner.get_attribute("role") == "alert"
+    handoff = page_texts()["handoff_banner"]
+    before_id, after_id = handoff["text"].split("{handoff_id}")
+    assert handoff["title"] in shown and before_id + "h-" in shown and after_id in shown
 
 
 def test_crisis_shows_the_emergency_banner(page: object) -> None:
@@ -96,6 +115,9 @@ def test_crisis_shows_the_emergency_banner(page: object) -> None:
     banner = page.locator("#banner[data-kind='emergency']")
     banner.wait_for()
     assert "988" in banner.inner_text()
+    crisis = page_texts()["emergency_banners"]["crisis"]
+    assert page.locator("#banner-title").inner_text() == crisis["title"]
+    assert page.locator("#banner-text").inner_text() == crisis["text"]
 
 
 def test_violence_shows_the_emergency_banner_with_the_hotlines(page: object) -> None:
@@ -104,6 +126,8 @@ def test_violence_shows_the_emergency_banner_with_the_hotlines(page: object) -> 
     banner.wait_for()
     text = banner.inner_text()
     assert "911" in text and "1-800-799-7233" in text and "1-800-656-4673" in text
+    violence = page_texts()["emergency_banners"]["violence"]
+    assert violence["title"] in text and violence["text"] in text
 
 
 def test_html_and_script_in_a_message_are_shown_as_text(page: object) -> None:
@@ -159,3 +183,28 @@ def test_clarify_options_are_buttons_that_send_their_topic(page: object) -> None
         ".includes('Insurance answer')"
     )
     assert [b["message"] for b in sent] == ["price or coverage?", "/insurance"]
+
+
+def test_a_refused_message_and_a_lost_connection_are_explained(page: object) -> None:
+    """The page's own error texts, with the REST replies stubbed in the browser."""
+    import json
+
+    refusal = "'message' must be at most 2000 characters"
+    calls: list[str] = []
+
+    def reply(route: object) -> None:
+        calls.append(route.request.post_data)
+        if len(calls) == 1:
+            route.fulfill(
+                status=413, content_type="application/json", body=json.dumps({"error": refusal})
+            )
+        else:
+            route.abort()
+
+    page.route("**/webhooks/rest/webhook", reply)
+    texts = page_texts()
+    ask(page, "a message the assistant refuses")
+    wait_for_chat_text(page, texts["request_refused"].replace("{error}", refusal))
+    ask(page, "a message that never arrives")
+    wait_for_chat_text(page, texts["unreachable"])
+    assert "Sorry: " + refusal in chat_text(page)

@@ -1,8 +1,10 @@
 """Serves the demo clinic page (web/) for `make run` and the browser tests.
 
 Only the page's own files and the deep-chat bundle are served. `config.json`
-is generated from the clinic profile (content/clinic.yml) and the assistant's
-public URL, so the page shows the clinic's real name and phone. A strict
+is generated from the content store (the clinic profile, content/clinic.yml,
+and the page's texts and banners, content/page.yml) and the assistant's
+public URL, so the page shows the clinic's real name and phone and holds no
+text of its own. A strict
 Content-Security-Policy allows scripts from this origin only and connections
 only to the assistant.
 """
@@ -24,13 +26,21 @@ WEB_ROOT = PROJECT_ROOT / "web"
 SERVED = ("/", "/index.html", "/app.js", "/styles.css", "/node_modules/deep-chat/dist/")
 
 
+# An emergency category the page has no banner for (only if it is older than
+# the assistant) still gets one: the medical banner says to call 911.
+UNKNOWN_EMERGENCY_BANNER = "medical"
+
+
 def page_config(assistant_url: str) -> dict:
-    clinic = default_store().content.clinic
+    content = default_store().content
+    texts = content.page_texts()
     return {
         "assistantUrl": assistant_url,
-        "clinicName": clinic.clinic_name,
-        "clinicPhone": clinic.phone,
+        "clinicName": content.clinic.clinic_name,
+        "clinicPhone": content.clinic.phone,
         "maxMessageChars": MAX_MESSAGE_CHARS,
+        "texts": texts,
+        "unknownEmergencyBanner": texts["emergency_banners"][UNKNOWN_EMERGENCY_BANNER],
     }
 
 

@@ -16,12 +16,13 @@ const phoneLink = document.getElementById("clinic-phone");
 phoneLink.textContent = config.clinicPhone;
 phoneLink.href = `tel:${config.clinicPhone.replace(/[^0-9+]/g, "")}`;
 
-const EMERGENCY_BANNERS = {
-  crisis: ["If you are thinking about suicide or self-harm", "Call or text 988 now. If you are in danger, call 911."],
-  medical: ["This may be a medical emergency", "Call 911 now. Poisoning or overdose: Poison Help 1-800-222-1222."],
-  red_flag: ["Go to an emergency room now", "These back-pain signs need urgent care today. Call 911 if you can't get there safely."],
-  violence: ["You deserve to be safe", "If you are in danger now, call 911. Domestic Violence Hotline 1-800-799-7233 (text START to 88788). Sexual Assault Hotline 1-800-656-4673."],
-};
+// Every text the page shows comes from the assistant's content (content/page.yml),
+// with the clinic's details already filled in; the page fills in its own {placeholders}.
+const texts = config.texts;
+
+function fill(template, values) {
+  return template.replace(/\{(\w+)\}/g, (placeholder, name) => (Object.hasOwn(values, name) ? values[name] : placeholder));
+}
 
 function showBanner(kind, title, text) {
   const banner = document.getElementById("banner");
@@ -53,16 +54,14 @@ function toChatMessages(items) {
     const custom = item.custom;
     if (!custom) continue;
     if (custom.kind === "answer" && custom.sources && custom.sources.length) {
-      messages.push({ role: "ai", text: `Sources: ${custom.sources.map((s) => s.title).join("; ")}` });
+      const sources = custom.sources.map((s) => s.title).join("; ");
+      messages.push({ role: "ai", text: fill(texts.sources, { sources }) });
     } else if (custom.kind === "emergency") {
-      const [title, text] = EMERGENCY_BANNERS[custom.category] || EMERGENCY_BANNERS.medical;
-      showBanner("emergency", title, text);
+      const banner = texts.emergency_banners[custom.category] || config.unknownEmergencyBanner;
+      showBanner("emergency", banner.title, banner.text);
     } else if (custom.kind === "handoff") {
-      showBanner(
-        "handoff",
-        "Our care team will contact you",
-        `Request ${custom.handoff_id}. To talk with someone now, call ${config.clinicName} at ${config.clinicPhone}.`,
-      );
+      const banner = texts.handoff_banner;
+      showBanner("handoff", banner.title, fill(banner.text, { handoff_id: custom.handoff_id }));
     }
   }
   return messages;
@@ -78,14 +77,15 @@ async function ask(text) {
   });
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));
-    return [{ role: "ai", text: problem.error ? `Sorry: ${problem.error}` : "Sorry, something went wrong." }];
+    const text = problem.error ? fill(texts.request_refused, { error: problem.error }) : texts.request_failed;
+    return [{ role: "ai", text }];
   }
   return toChatMessages(await response.json());
 }
 
 const chat = document.getElementById("chat");
-chat.introMessage = { text: "Hi! Ask me about ketamine therapy for back pain." };
-chat.textInput = { placeholder: { text: "Type your question" }, characterLimit: config.maxMessageChars };
+chat.introMessage = { text: texts.intro };
+chat.textInput = { placeholder: { text: texts.input_placeholder }, characterLimit: config.maxMessageChars };
 chat.style = "border-radius: 10px; width: 100%; height: 60vh; min-height: 22rem;";
 chat.connect = {
   handler: async (body, signals) => {
@@ -93,9 +93,7 @@ chat.connect = {
     try {
       await signals.onResponse(await ask(text));
     } catch {
-      await signals.onResponse({
-        text: `Sorry, I can't reach the assistant right now. Please call ${config.clinicName} at ${config.clinicPhone}.`,
-      });
+      await signals.onResponse({ text: texts.unreachable });
     }
   },
 };

@@ -14,14 +14,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from core.safety.screen import EMERGENCY_PRIORITY, IDIOM_CATEGORY, Screening
+from core.safety.categories import CONDITION_CATEGORIES, EMERGENCY_INTENTS, EMERGENCY_PRIORITY
+from core.safety.screen import IDIOM_CATEGORY, Screening
 
-EMERGENCY_INTENTS = {
-    "crisis": "emergency_crisis",
-    "medical": "emergency_medical",
-    "red_flag": "emergency_red_flag",
-    "violence": "emergency_violence",
-}
 DISCLOSURE_INTENT = "disclose_condition"
 SAFETY_INTENTS = {*EMERGENCY_INTENTS.values(), DISCLOSURE_INTENT}
 # How sure the model must be before its safety intent stands without the screen.
@@ -83,7 +78,7 @@ def decide(
             EMERGENCY_INTENTS[screening.emergency], 1.0, screening.conditions, "screen"
         )
     cleared = {m.category for m in screening.mentions if not m.counts}
-    emergency_cleared = bool(cleared & set(EMERGENCY_INTENTS))
+    emergency_cleared = bool(cleared & set(EMERGENCY_PRIORITY))
     needed = MIN_MODEL_CONFIDENCE
     if screening.conditions:
         needed = MIN_MODEL_CONFIDENCE_AGAINST_CONDITION
@@ -94,7 +89,7 @@ def decide(
         return SafetyDecision(model_intent, model_confidence, screening.conditions, "model")
     if screening.conditions:
         return SafetyDecision(DISCLOSURE_INTENT, 1.0, screening.conditions, "screen")
-    condition_cleared = bool(cleared - set(EMERGENCY_INTENTS) - {IDIOM_CATEGORY})
+    condition_cleared = bool(cleared & set(CONDITION_CATEGORIES))
     if model_intent == DISCLOSURE_INTENT and model_sure and not condition_cleared:
         return SafetyDecision(DISCLOSURE_INTENT, model_confidence, (), "model")
     if model_intent in SAFETY_INTENTS:

@@ -34,20 +34,9 @@ from typing import Any
 
 import yaml
 
+from core.safety.categories import CONDITION_CATEGORIES, EMERGENCY_PRIORITY
+
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "lexicon.yml"
-EMERGENCY_PRIORITY = ("crisis", "medical", "red_flag", "violence")
-CONDITION_CATEGORIES = (
-    "psychosis",
-    "ptsd",
-    "cardiovascular",
-    "liver",
-    "pregnancy",
-    "intracranial_pressure",
-    "eye_pressure",
-    "substance_use",
-    "thyroid",
-    "ketamine_allergy",
-)
 NEGATION_WINDOW = 8
 # An emergency is denied only by a word right before it ("not suicidal",
 # "would never hurt myself"): "no hope left, want to die" is not a denial.
