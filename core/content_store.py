@@ -60,6 +60,9 @@ REPLY_KEYS = {
 # reacts to these (data/rules.yml), so content may word the titles, not change them.
 REPLY_BUTTONS = {"callback_offer": ("/affirm", "/deny")}
 PAGE_KEYS = {
+    "heading",
+    "welcome",
+    "disclaimer",
     "intro",
     "input_placeholder",
     "sources",

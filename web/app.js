@@ -19,6 +19,9 @@ phoneLink.href = `tel:${config.clinicPhone.replace(/[^0-9+]/g, "")}`;
 // Every text the page shows comes from the assistant's content (content/page.yml),
 // with the clinic's details already filled in; the page fills in its own {placeholders}.
 const texts = config.texts;
+for (const id of ["heading", "welcome", "disclaimer"]) {
+  document.getElementById(id).textContent = texts[id];
+}
 
 function fill(template, values) {
   return template.replace(/\{(\w+)\}/g, (placeholder, name) => (Object.hasOwn(values, name) ? values[name] : placeholder));
