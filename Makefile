@@ -8,7 +8,9 @@ BASE_PYTHON := $(firstword $(wildcard $(HOME)/.pyenv/versions/$(PYTHON_VERSION)/
 VENV := .venv
 BIN := $(VENV)/bin
 MODEL := models/current.tar.gz
-TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard data/topics/*.yml) $(wildcard intent/*.py)
+# The NLU code that shapes the trained model counts as training input too.
+TRAINING_INPUTS := config.yml domain.yml $(wildcard data/*.yml) $(wildcard data/topics/*.yml) \
+	core/intent_model.py $(wildcard rasa_server/intent_classifier.py rasa_server/count_vectors.py)
 
 # A clinic's conversations stay in the clinic: Rasa never sends usage data.
 export RASA_TELEMETRY_ENABLED := false
