@@ -11,10 +11,10 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.contract import assert_follows_contract
-from tests.test_rest_safety import send
+from tests.server.conftest import send
+from tests.server.contract import assert_follows_contract
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.server
 
 ACTS = ["yes", "no", "no thanks", "stop", "ok"]
 

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tools.handoffs import main as staff_command
 
 from core.handoffs.notifier import WebhookNotifier, backoff
 from core.handoffs.store import HandoffStore
 from tests.staff_webhook import StaffWebhook
+from tools.handoffs import main as staff_command
 
 
 @pytest.fixture

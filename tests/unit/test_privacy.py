@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import pytest
-from tools.privacy import main as privacy_command
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import BotUttered, UserUttered
@@ -15,6 +14,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from core.handoffs import spool
 from core.handoffs.store import HandoffStore
 from core.privacy import PatientData
+from tools.privacy import main as privacy_command
 
 DAY = 86400
 
