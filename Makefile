@@ -18,11 +18,12 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install system-packages run shell handoffs purge forget bench topics train validate lint format test e2e lock clean
+.PHONY: help install system-packages run shell handoffs purge forget bench topics train validate lint format test test-unit e2e lock clean
 
 help:
 	@echo "make run    - set up, train if data changed, start the assistant (Ctrl-C stops it)"
 	@echo "make test   - set up and run every check"
+	@echo "make test-unit                 - only the tests that start no server (under a minute)"
 	@echo "make shell  - talk to the assistant in the terminal (staff)"
 	@echo "make handoffs ARGS='list | show h-000001 | resolve h-000001' - staff: handoff requests"
 	@echo "make purge [DAYS=30]           - delete data older than RETENTION_DAYS (default 90)"
@@ -112,9 +113,14 @@ format: install
 e2e: $(MODEL)
 	$(BIN)/rasa test core --model $(MODEL) --stories tests/test_stories.yml --fail-on-prediction-errors --out results/e2e
 
+# Both tiers: tests/unit/ (no server) first, then tests/server/ (real servers).
 test: system-packages lint validate $(MODEL)
 	$(BIN)/python -m pytest
 	$(MAKE) e2e
+
+# The unit tier alone: plain Python and the trained model in-process, no server.
+test-unit: $(MODEL)
+	$(BIN)/python -m pytest tests/unit
 
 lock: $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.in

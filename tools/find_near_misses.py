@@ -69,23 +69,30 @@ def inflection_of(a: str, b: str) -> bool:
     return a[common:] in INFLECTIONS and b[common:] in INFLECTIONS
 
 
+def deletions(word: str, most: int) -> set[str]:
+    """The word with up to `most` of its letters deleted, in every way."""
+    found = {word}
+    for _ in range(most):
+        found |= {variant[:i] + variant[i + 1 :] for variant in found for i in range(len(variant))}
+    return found
+
+
 def near_misses(lexicon: Lexicon, dictionary: list[str]) -> list[str]:
     words = lexicon_words(lexicon)
-    # A near miss is of a word of 6+ letters, keeps its first letter, and is
-    # at most two letters longer or shorter.
-    targets: dict[tuple[str, int], list[str]] = {}
+    # A near miss is of a word of 6+ letters (one typo, two from 10 letters).
+    # Two words within k typos are equal once at most k letters are deleted
+    # from each: indexing those deletions finds the few pairs worth measuring,
+    # instead of measuring every dictionary word against every lexicon word.
+    index: dict[str, set[str]] = {}
     for word in words:
         if not word.endswith("*") and len(word) >= 6:
-            targets.setdefault((word[0], len(word)), []).append(word)
+            for variant in deletions(word, 2 if len(word) >= 10 else 1):
+                index.setdefault(variant, set()).add(word)
     found = set()
     for candidate in dictionary:
         if candidate in words or candidate in STILL_TYPOS:
             continue
-        nearby = (
-            target
-            for length in range(len(candidate) - 2, len(candidate) + 3)
-            for target in targets.get((candidate[0], length), ())
-        )
+        nearby = {t for variant in deletions(candidate, 2) for t in index.get(variant, ())}
         if any(near_miss(t, candidate) and not inflection_of(candidate, t) for t in nearby):
             found.add(candidate)
     return sorted(found)

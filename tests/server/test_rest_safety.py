@@ -6,22 +6,14 @@ import time
 import uuid
 
 import pytest
-import requests
 
 from core.handoffs.store import HandoffStore
-from tests.conftest import TEST_DATA, read_yaml
+from tests.conftest import safety_cases
 from tests.contract import assert_follows_contract
+from tests.server.conftest import send
 from tests.staff_webhook import StaffWebhook
 
-pytestmark = pytest.mark.integration
-
-SAFETY_SETS = [TEST_DATA / "safety_set.yml", TEST_DATA / "safety_set_blind.yml"]
-
-
-def send(url: str, sender: str, message: str) -> list[dict]:
-    response = requests.post(url, json={"sender": sender, "message": message}, timeout=30)
-    assert response.status_code == 200
-    return response.json()
+pytestmark = pytest.mark.server
 
 
 def kinds_for(url: str, message: str) -> tuple[list[dict], list[dict]]:
@@ -30,15 +22,7 @@ def kinds_for(url: str, message: str) -> tuple[list[dict], list[dict]]:
     return reply, assert_follows_contract(reply, sender)
 
 
-def cases(section: str) -> list:
-    return [
-        pytest.param(case, id=case["text"][:50])
-        for p in SAFETY_SETS
-        for case in read_yaml(p).get(section, [])
-    ]
-
-
-@pytest.mark.parametrize("case", cases("emergencies"))
+@pytest.mark.parametrize("case", safety_cases("emergencies"))
 def test_emergency_reply_comes_first_with_its_category(assistant: str, case: dict) -> None:
     reply, customs = kinds_for(assistant, case["text"])
     assert customs[0] == {"kind": "emergency", "category": case["category"]}
@@ -54,7 +38,7 @@ def test_emergency_reply_comes_first_with_its_category(assistant: str, case: dic
         assert "1-800-799-7233" in hotlines and "1-800-656-4673" in hotlines
 
 
-@pytest.mark.parametrize("case", cases("disclosures"))
+@pytest.mark.parametrize("case", safety_cases("disclosures"))
 def test_disclosure_is_handed_off_with_its_conditions(assistant: str, case: dict) -> None:
     _, customs = kinds_for(assistant, case["text"])
     handoffs = [c for c in customs if c["kind"] == "handoff"]
@@ -171,7 +155,7 @@ def test_emergencies_reach_the_patient_with_the_action_server_down(
     assert customs[0] == {"kind": "emergency", "category": category}
 
 
-@pytest.mark.parametrize("case", cases("not_emergencies"))
+@pytest.mark.parametrize("case", safety_cases("not_emergencies"))
 def test_idioms_symptoms_and_general_questions_raise_no_alarm(assistant: str, case: dict) -> None:
     _, customs = kinds_for(assistant, case["text"])
     assert not {c["kind"] for c in customs} & {"handoff", "emergency"}, customs
@@ -182,7 +166,7 @@ def test_idioms_symptoms_and_general_questions_raise_no_alarm(assistant: str, ca
         assert any("988" in item.get("text", "") for item in reply)
 
 
-@pytest.mark.parametrize("case", cases("not_disclosures"))
+@pytest.mark.parametrize("case", safety_cases("not_disclosures"))
 def test_denied_or_general_mention_gets_no_handoff(assistant: str, case: dict) -> None:
     _, customs = kinds_for(assistant, case["text"])
     assert not {c["kind"] for c in customs} & {"handoff", "emergency"}, customs

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from core.settings import PROJECT_ROOT
-from tests.conftest import PAGE_PORT
+from tests.server.conftest import PAGE_PORT
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.server
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"

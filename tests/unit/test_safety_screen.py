@@ -17,11 +17,10 @@ from core.safety.screen import (
     words_match,
 )
 from core.settings import PROJECT_ROOT
-from tests.conftest import TEST_DATA, read_yaml
+from tests.conftest import TEST_DATA, read_yaml, safety_cases
 from tools import find_near_misses
 from tools.evaluate_holdout import nlu_examples
 
-SAFETY_SETS = [TEST_DATA / "safety_set.yml", TEST_DATA / "safety_set_blind.yml"]
 MAX_TOPIC_FALSE_ALARMS = 0.02
 
 
@@ -30,33 +29,25 @@ def screen() -> SafetyScreen:
     return SafetyScreen()
 
 
-def cases(section: str) -> list:
-    return [
-        pytest.param(case, id=case["text"][:60])
-        for path in SAFETY_SETS
-        for case in read_yaml(path).get(section, [])
-    ]
-
-
-@pytest.mark.parametrize("case", cases("disclosures"))
+@pytest.mark.parametrize("case", safety_cases("disclosures"))
 def test_disclosure_is_caught_with_its_category(screen: SafetyScreen, case: dict) -> None:
     screening = screen.screen(case["text"])
     assert set(case["conditions"]) <= set(screening.conditions), screening.mentions
     assert screening.emergency is None
 
 
-@pytest.mark.parametrize("case", cases("not_disclosures"))
+@pytest.mark.parametrize("case", safety_cases("not_disclosures"))
 def test_denied_or_general_mention_is_not_a_disclosure(screen: SafetyScreen, case: dict) -> None:
     screening = screen.screen(case["text"])
     assert not screening.is_safety_signal, screening.mentions
 
 
-@pytest.mark.parametrize("case", cases("emergencies"))
+@pytest.mark.parametrize("case", safety_cases("emergencies"))
 def test_emergency_is_caught_with_its_category(screen: SafetyScreen, case: dict) -> None:
     assert screen.screen(case["text"]).emergency == case["category"]
 
 
-@pytest.mark.parametrize("case", cases("not_emergencies"))
+@pytest.mark.parametrize("case", safety_cases("not_emergencies"))
 def test_idiom_symptom_or_general_question_is_no_safety_signal(
     screen: SafetyScreen, case: dict
 ) -> None:

@@ -9,7 +9,7 @@ import pytest
 from core.settings import PROJECT_ROOT
 from tools.evaluate_holdout import evaluate, holdout_examples
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.server
 
 MIN_TOPIC_ACCURACY = 0.95
 MIN_OUT_OF_SCOPE_FALLBACK = 0.90

@@ -5,17 +5,11 @@ from __future__ import annotations
 import uuid
 
 import pytest
-import requests
 
 from tests.contract import assert_follows_contract
+from tests.server.conftest import send
 
-pytestmark = pytest.mark.integration
-
-
-def send(url: str, sender: str, message: str) -> list[dict]:
-    response = requests.post(url, json={"sender": sender, "message": message}, timeout=30)
-    assert response.status_code == 200
-    return response.json()
+pytestmark = pytest.mark.server
 
 
 def new_sender() -> str:

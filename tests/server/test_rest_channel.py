@@ -9,39 +9,13 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from rasa_server.rest_channel import MAX_MESSAGE_CHARS, RequestError, parse_request
+from rasa_server.rest_channel import MAX_MESSAGE_CHARS
 from tests.contract import assert_follows_contract
+from tests.server.conftest import PAGE_PORT, send
+
+pytestmark = pytest.mark.server
 
 
-@pytest.mark.parametrize(
-    ("body", "status", "says"),
-    [
-        (["not", "an", "object"], 400, "JSON object"),
-        ({"message": "hi"}, 400, "sender"),
-        ({"sender": "", "message": "hi"}, 400, "sender"),
-        ({"sender": 42, "message": "hi"}, 400, "sender"),
-        ({"sender": "c-1"}, 400, "message"),
-        ({"sender": "c-1", "message": 7}, 400, "message"),
-        ({"sender": "c-1", "message": "   \n\t "}, 400, "empty"),
-        ({"sender": "c-1", "message": "x" * (MAX_MESSAGE_CHARS + 1)}, 413, "at most"),
-        ({"sender": "c-1", "message": "hi", "metadata": "x"}, 400, "metadata"),
-    ],
-)
-def test_bad_request_is_refused_with_its_reason(body: object, status: int, says: str) -> None:
-    with pytest.raises(RequestError) as caught:
-        parse_request(body)
-    assert caught.value.status == status and says in str(caught.value)
-
-
-def test_control_characters_are_removed_and_text_kept() -> None:
-    assert parse_request({"sender": " c-1 ", "message": "is it\x00 safe?\x07"}) == (
-        "c-1",
-        "is it  safe?",
-        None,
-    )
-
-
-@pytest.mark.integration
 @pytest.mark.parametrize(
     ("data", "status"),
     [
@@ -59,21 +33,15 @@ def test_server_answers_bad_requests_with_4xx(assistant: str, data: str, status:
     assert "error" in response.json()
 
 
-@pytest.mark.integration
 def test_topic_question_with_action_server_down_says_to_call(
     assistant_without_actions: str,
 ) -> None:
     sender = f"down-{uuid.uuid4()}"
-    reply = requests.post(
-        assistant_without_actions,
-        json={"sender": sender, "message": "how much does it cost?"},
-        timeout=30,
-    ).json()
+    reply = send(assistant_without_actions, sender, "how much does it cost?")
     assert {"kind": "fallback"} in assert_follows_contract(reply, sender)
     assert any("can't look that up right now" in item.get("text", "") for item in reply)
 
 
-@pytest.mark.integration
 @pytest.mark.parametrize(
     "message",
     [
@@ -88,21 +56,17 @@ def test_topic_question_with_action_server_down_says_to_call(
 )
 def test_odd_messages_get_a_safe_reply(assistant: str, message: str) -> None:
     sender = f"odd-{uuid.uuid4()}"
-    response = requests.post(assistant, json={"sender": sender, "message": message}, timeout=30)
-    assert response.status_code == 200
-    reply = response.json()
+    reply = send(assistant, sender, message)
     assert_follows_contract(reply, sender)
     assert not any("<script>" in item.get("text", "") for item in reply), "never echoed"
 
 
-@pytest.mark.integration
 def test_a_100_kb_message_is_refused_with_413(assistant: str) -> None:
     body = {"sender": "c-big", "message": "ketamine " * 12_000}
     response = requests.post(assistant, json=body, timeout=30)
     assert response.status_code == 413 and "2000" in response.json()["error"]
 
 
-@pytest.mark.integration
 @settings(
     max_examples=40,
     deadline=None,
@@ -119,7 +83,6 @@ def test_any_text_gets_a_clear_4xx_or_a_contract_reply(assistant: str, message: 
         assert "error" in response.json()
 
 
-@pytest.mark.integration
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(body=st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=20),
                          lambda inner: st.lists(inner, max_size=3)
@@ -129,10 +92,7 @@ def test_any_json_body_gets_a_clear_answer(assistant: str, body: object) -> None
     assert response.status_code in (200, 400), response.text
 
 
-@pytest.mark.integration
 def test_cors_allows_the_demo_page_and_nothing_else(assistant: str) -> None:
-    from tests.conftest import PAGE_PORT
-
     body = {"sender": f"cors-{uuid.uuid4()}", "message": "hello"}
     page = f"http://localhost:{PAGE_PORT}"
     allowed = requests.post(assistant, json=body, headers={"Origin": page}, timeout=30)
@@ -143,7 +103,6 @@ def test_cors_allows_the_demo_page_and_nothing_else(assistant: str) -> None:
     assert "Access-Control-Allow-Origin" not in other.headers
 
 
-@pytest.mark.integration
 def test_rasa_http_api_is_not_exposed(assistant: str) -> None:
     base = assistant.removesuffix("/webhooks/rest/webhook")
     response = requests.get(f"{base}/conversations/anyone/tracker", timeout=30)

@@ -19,7 +19,7 @@ from tools.processes import (
     tracker_store_config,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.server
 
 
 async def open_patients(url: str, patients: int) -> list[aiohttp.ClientSession]:
@@ -35,6 +35,7 @@ async def open_patients(url: str, patients: int) -> list[aiohttp.ClientSession]:
 
 
 def test_a_burst_of_patients_is_shared_between_the_workers(tmp_path: Path) -> None:
+    """Its own Rasa server: two Sanic workers on a Redis lock store; the shared one has one."""
     with redis_server(tmp_path) as lock_url:
         rasa_port, action_port = free_port(), free_port()
         env = {

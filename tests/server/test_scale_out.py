@@ -29,7 +29,7 @@ from tools.processes import (
     tracker_store_config,
 )
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.server
 
 
 def postgres_bin(name: str) -> str:
@@ -78,7 +78,11 @@ def redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def replicas(postgres: str, redis: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[list]:
-    """Two Rasa servers, each with its action server, on the shared stores; yields their URLs."""
+    """Two Rasa servers, each with its action server, on the shared stores; yields their URLs.
+
+    Their own servers: scale-out is two replicas on PostgreSQL and Redis, where the shared
+    server is one, on SQLite.
+    """
     logs = tmp_path_factory.mktemp("replicas")
     processes, urls = [], []
     for replica in ("a", "b"):

@@ -2,7 +2,7 @@
 
 Each set in tests/data/blind/ was written by an independent writer who saw
 neither the training data, the lexicon nor our other sets, and was never
-trained or tuned on (tests/test_consistency.py proves the first; the second
+trained or tuned on (tests/unit/test_consistency.py proves the first; the second
 is a rule of the project: a miss here is fixed with new training data or
 lexicon entries written from other sources, never by copying a message).
 `a_*` was scored untuned first; `b_*` was first scored after the tuning.
@@ -23,7 +23,7 @@ from core.settings import PROJECT_ROOT
 from tests.conftest import TEST_DATA
 from tools.evaluate_cases import evaluate, load_cases, summary
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.server
 
 BLIND = TEST_DATA / "blind"
 
@@ -69,9 +69,3 @@ def test_blind_sets_meet_their_floors(assistant: str, prefixes: tuple[str, ...])
     assert report.out_of_scope.rate >= floors.out_of_scope, report.misses
     assert report.topics.rate >= floors.topics, report.misses
     assert report.false_alarms.rate <= floors.max_false_alarms, report.misses
-
-
-def test_every_blind_set_has_floors() -> None:
-    families = [prefix for prefixes in FLOORS for prefix in prefixes]
-    for path in BLIND.glob("*.yml"):
-        assert path.name.startswith(tuple(families)), path.name

@@ -12,9 +12,9 @@ from collections.abc import Callable
 import pytest
 
 from tests.contract import assert_follows_contract
-from tests.test_rest_safety import send
+from tests.server.conftest import send
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.server
 
 ACTS = ["yes", "no", "no thanks", "stop", "ok"]
 

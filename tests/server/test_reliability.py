@@ -15,10 +15,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import requests
 
 from core.handoffs import spool
 from tests.contract import assert_follows_contract
+from tests.server.conftest import send
 from tools.processes import (
     PROJECT_ROOT,
     free_port,
@@ -27,13 +27,7 @@ from tools.processes import (
     tracker_store_config,
 )
 
-pytestmark = pytest.mark.integration
-
-
-def send(url: str, sender: str, message: str, timeout: float = 30) -> list[dict]:
-    response = requests.post(url, json={"sender": sender, "message": message}, timeout=timeout)
-    assert response.status_code == 200
-    return response.json()
+pytestmark = pytest.mark.server
 
 
 def test_disclosure_with_action_server_down_is_spooled_not_lost(
@@ -72,6 +66,8 @@ class HangingServer:
 
 @pytest.fixture(scope="module")
 def assistant_with_hanging_actions(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple]:
+    """Its own Rasa server: its action server hangs and its reply deadline is 2 s, where
+    the shared servers have a working action server (or none) and the usual deadline."""
     hanging = HangingServer()
     data = tmp_path_factory.mktemp("hanging")
     rasa = rasa_server(
@@ -113,6 +109,8 @@ def test_hanging_action_server_still_gets_a_prompt_reply(
 
 
 def test_crashed_action_server_is_restarted_and_answers_resume(tmp_path: Path) -> None:
+    """Starts the whole assistant of its own, as `make run` does (tools.run_assistant): it
+    kills that action server, and checks the supervisor restarts it and Ctrl-C stops all."""
     rasa_port, action_port = free_port(), free_port()
     env = {
         **os.environ,

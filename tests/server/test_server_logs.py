@@ -6,16 +6,17 @@ import uuid
 from pathlib import Path
 
 import pytest
-import requests
 
-pytestmark = [pytest.mark.integration, pytest.mark.runs_last]
+from tests.server.conftest import send
+
+pytestmark = [pytest.mark.server, pytest.mark.runs_last]
 
 
 def test_message_text_never_reaches_the_logs(assistant: str, server_logs: Path) -> None:
     marker = f"glaucoma-{uuid.uuid4().hex}"
     for message in (f"I have {marker}", f"what does it cost {marker}", f"I want to die {marker}"):
         sender = f"log-{uuid.uuid4()}"
-        requests.post(assistant, json={"sender": sender, "message": message}, timeout=30)
+        send(assistant, sender, message)
     logs = {path.name: path.read_text(errors="replace") for path in server_logs.glob("*.log")}
     assert logs, "no server logs found"
     for name, content in logs.items():

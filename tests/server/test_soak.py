@@ -8,7 +8,7 @@ import pytest
 
 from bench.soak import soak
 
-pytestmark = pytest.mark.integration
+pytestmark = pytest.mark.server
 
 
 async def test_concurrent_conversations_lose_nothing(assistant: str, tracker_db: Path) -> None:

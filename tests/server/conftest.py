@@ -1,0 +1,138 @@
+"""The server tier: the real servers, started once per run and shared by every test.
+
+A Rasa server takes most of a minute to start on a small machine, so a test
+uses these session-wide servers unless it cannot (it restarts, kills or
+reconfigures one): such a test starts its own and says why in its docstring.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.staff_webhook import StaffWebhook
+from tools.processes import free_port
+
+# The demo page's port in the browser tests: the only origin CORS allows.
+PAGE_PORT = free_port()
+
+
+def send(url: str, sender: str, message: str, timeout: float = 30) -> list[dict]:
+    """One patient message to a REST webhook; the reply's items (a 200 is required)."""
+    response = requests.post(url, json={"sender": sender, "message": message}, timeout=timeout)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.fixture(scope="session")
+def staff_webhook() -> Iterator[StaffWebhook]:
+    hook = StaffWebhook()
+    hook.up = True
+    yield hook
+    hook.server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Where the test servers keep their stores: never the project's own var/."""
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def handoff_db_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'handoffs.db'}"
+
+
+@pytest.fixture(scope="session")
+def tracker_db(data_dir: Path) -> Path:
+    return data_dir / "trackers.db"
+
+
+@pytest.fixture(scope="session")
+def handoff_spool(data_dir: Path) -> Path:
+    return data_dir / "spool" / "handoffs.jsonl"
+
+
+@pytest.fixture(scope="session")
+def server_logs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("logs")
+
+
+@pytest.fixture(scope="session")
+def action_port(
+    server_logs: Path, staff_webhook: StaffWebhook, handoff_db_url: str, handoff_spool: Path
+) -> Iterator[int]:
+    """The real action server, shared by every Rasa server the tests start; yields its port."""
+    from tools.processes import action_server
+
+    port = free_port()
+    actions = action_server(
+        port,
+        log_path=server_logs / "actions.log",
+        HANDOFF_DB_URL=handoff_db_url,
+        HANDOFF_WEBHOOK_URL=staff_webhook.url,
+        HANDOFF_SPOOL=str(handoff_spool),
+    )
+    actions.start()
+    try:
+        actions.wait_ready(timeout=60)
+        yield port
+    finally:
+        actions.stop()
+
+
+@pytest.fixture(scope="session")
+def assistant(
+    action_port: int, server_logs: Path, tracker_db: Path, handoff_spool: Path
+) -> Iterator[str]:
+    """The real Rasa server with the real action server; yields the REST webhook URL."""
+    from tools.processes import DEFAULT_MODEL, rasa_server, tracker_store_config
+    from tools.web_server import page_origins
+
+    assert DEFAULT_MODEL.is_file(), "no trained model: run `make train` first"
+    rasa_port = free_port()
+    rasa = rasa_server(
+        rasa_port,
+        action_port,
+        log_path=server_logs / "rasa.log",
+        tracker_store=tracker_store_config(sqlite_path=tracker_db),
+        cors_origins=page_origins(PAGE_PORT),
+        HANDOFF_SPOOL=str(handoff_spool),
+    )
+    rasa.start()
+    try:
+        rasa.wait_ready(timeout=180)
+        yield f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
+    finally:
+        rasa.stop()
+
+
+@pytest.fixture(scope="session")
+def down_spool(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("down") / "spool" / "handoffs.jsonl"
+
+
+@pytest.fixture(scope="session")
+def assistant_without_actions(
+    tmp_path_factory: pytest.TempPathFactory, down_spool: Path
+) -> Iterator[str]:
+    """The real Rasa server with its action server down; yields the REST webhook URL."""
+    from tools.processes import rasa_server, tracker_store_config
+
+    logs = tmp_path_factory.mktemp("logs-no-actions")
+    rasa = rasa_server(
+        free_port(),
+        free_port(),
+        log_path=logs / "rasa.log",
+        tracker_store=tracker_store_config(sqlite_path=down_spool.parent.parent / "trackers.db"),
+        HANDOFF_SPOOL=str(down_spool),
+    )
+    rasa.start()
+    try:
+        rasa.wait_ready(timeout=180)
+        yield rasa.health_url.rstrip("/") + "/webhooks/rest/webhook"
+    finally:
+        rasa.stop()
