@@ -6,7 +6,7 @@ conversation's lock, adding a ticket and writing it back, with nothing in
 between: two turns of one conversation reaching two servers at the same
 moment could both get ticket 0 and run together. The SQL tracker store then
 saves only the events it does not count yet, so one turn's messages were
-lost (tests/test_scale_out.py caught it). Here every read-modify-write of a
+lost (tests/server/test_scale_out.py caught it). Here every read-modify-write of a
 conversation's lock runs under a short Redis lock of its own.
 
 In endpoints.yml: `lock_store: {type: rasa_server.lock_store.AtomicRedisLockStore, url: ...}`.

@@ -78,7 +78,7 @@ def _log_late_failure(task: asyncio.Task) -> None:
         logger.error("A late reply failed (%s)", type(task.exception()).__name__)
 
 
-# The replies data/rules.yml gives each emergency (tests/test_categories.py
+# The replies data/rules.yml gives each emergency (tests/unit/test_categories.py
 # proves they match), for when the dialogue cannot run in time.
 EMERGENCY_RESPONSES = {emergency.intent: emergency.replies for emergency in EMERGENCIES}
 

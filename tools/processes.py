@@ -1,7 +1,7 @@
 """Starting, watching and stopping the assistant's processes.
 
 One place that knows how to launch the action server and the Rasa server, so
-`make run`, `make shell` and the integration tests start them the same way.
+`make run`, `make shell` and the server tests start them the same way.
 """
 
 from __future__ import annotations
