@@ -19,6 +19,7 @@ from actions.handoff import (
 )
 from core.handoffs import spool
 from core.handoffs.store import HandoffStore
+from tests.unit.patient_turns import customs, patient_turn, run
 
 
 @pytest.fixture(autouse=True)
@@ -28,39 +29,10 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> HandoffStore:
     return store
 
 
-def tracker(text: str, intent: str, conditions: tuple[str, ...] = (), slots: dict | None = None):
-    message = {
-        "text": text,
-        "message_id": "msg-1",
-        "intent": {"name": intent, "confidence": 1.0},
-        "entities": [{"entity": "condition", "value": c} for c in conditions],
-    }
-    return Tracker(
-        sender_id="c-81f2",
-        slots=slots or {},
-        latest_message=message,
-        events=[{"event": "user", "text": text, "timestamp": 1.7e9, "parse_data": message}],
-        paused=False,
-        followup_action=None,
-        active_loop={},
-        latest_action_name="action_listen",
-    )
-
-
-async def run(action, t: Tracker) -> tuple[list[dict], list[dict]]:
-    dispatcher = CollectingDispatcher()
-    events = await action.run(dispatcher, t, {})
-    return dispatcher.messages, events
-
-
-def customs(messages: list[dict]) -> list[dict]:
-    return [m["custom"] for m in messages if m.get("custom")]
-
-
 async def test_disclosed_schizophrenia_hands_off(store: HandoffStore) -> None:
     said = "I was diagnosed with schizophrenia, can I still do ketamine?"
     messages, events = await run(
-        ActionCreateHandoff(), tracker(said, "disclose_condition", ("psychosis",))
+        ActionCreateHandoff(), patient_turn(said, "disclose_condition", conditions=("psychosis",))
     )
     [stored] = store.list()
     assert customs(messages) == [
@@ -82,7 +54,7 @@ async def test_disclosed_schizophrenia_hands_off(store: HandoffStore) -> None:
 
 async def test_asking_for_a_person_hands_off_with_user_request(store: HandoffStore) -> None:
     messages, events = await run(
-        ActionCreateHandoff(), tracker("can I talk to a human", "request_human")
+        ActionCreateHandoff(), patient_turn("can I talk to a human", "request_human")
     )
     [item] = customs(messages)
     assert item["reason"] == "user_request" and "conditions" not in item
@@ -143,12 +115,12 @@ async def test_yes_to_the_disclosure_question_hands_off_the_confirmed_message(
 def test_callback_details_are_validated(slot: str, given: str, kept: str | None) -> None:
     dispatcher = CollectingDispatcher()
     validate = getattr(ValidateCallbackForm(), f"validate_{slot}")
-    assert validate(given, dispatcher, tracker(given, "inform"), {}) == {slot: kept}
+    assert validate(given, dispatcher, patient_turn(given, "inform"), {}) == {slot: kept}
     assert bool(dispatcher.messages) == (kept is None), "a bad value gets a clear re-ask"
 
 
 async def test_callback_question_carries_ask_item() -> None:
-    messages, _ = await run(AskCallbackContact(), tracker("yes", "affirm"))
+    messages, _ = await run(AskCallbackContact(), patient_turn("yes", "affirm"))
     assert customs(messages) == [{"kind": "ask", "slot": "callback_contact"}]
 
 
@@ -160,7 +132,9 @@ async def test_saved_callback_reaches_the_store_and_leaves_the_tracker(store: Ha
         "callback_contact": "(512) 555-0123",
         "callback_time": "mornings",
     }
-    messages, events = await run(ActionSaveCallback(), tracker("mornings", "inform", slots=slots))
+    messages, events = await run(
+        ActionSaveCallback(), patient_turn("mornings", "inform", slots=slots)
+    )
     saved = store.get(handoff.id)
     assert (saved.callback, saved.contact_phone, saved.callback_time) == (
         "requested",
@@ -174,7 +148,7 @@ async def test_saved_callback_reaches_the_store_and_leaves_the_tracker(store: Ha
 async def test_declined_callback_keeps_the_request_open(store: HandoffStore) -> None:
     handoff = store.create("c-81f2", "user_request", "human please", "m-1")
     messages, _ = await run(
-        ActionDeclineCallback(), tracker("no thanks", "deny", slots={"handoff_id": handoff.id})
+        ActionDeclineCallback(), patient_turn("no thanks", "deny", slots={"handoff_id": handoff.id})
     )
     assert store.get(handoff.id).callback == "declined"
     assert store.get(handoff.id).status == "open"
@@ -184,12 +158,14 @@ async def test_declined_callback_keeps_the_request_open(store: HandoffStore) -> 
 async def test_after_a_handoff_booking_answers_remind_of_clinician_review() -> None:
     reminded, _ = await run(
         ActionAnswerTopic(),
-        tracker("how do I book", "booking", slots={"contraindication_handoff": True}),
+        patient_turn("how do I book", "booking", slots={"contraindication_handoff": True}),
     )
     assert "clinician needs to review" in reminded[0]["text"]
     general, _ = await run(
         ActionAnswerTopic(),
-        tracker("what is ketamine", "ketamine_what_is", slots={"contraindication_handoff": True}),
+        patient_turn(
+            "what is ketamine", "ketamine_what_is", slots={"contraindication_handoff": True}
+        ),
     )
     assert "clinician needs to review" not in general[0]["text"]
 
@@ -202,7 +178,8 @@ async def test_handoff_is_spooled_and_remembered_when_the_database_is_down(
     )
     monkeypatch.setenv("HANDOFF_SPOOL", str(tmp_path / "spool.jsonl"))
     messages, events = await run(
-        ActionCreateHandoff(), tracker("I have glaucoma", "disclose_condition", ("eye_pressure",))
+        ActionCreateHandoff(),
+        patient_turn("I have glaucoma", "disclose_condition", conditions=("eye_pressure",)),
     )
     [item] = customs(messages)
     assert item["handoff_id"].startswith("h-pending-") and item["conditions"] == ["eye_pressure"]
