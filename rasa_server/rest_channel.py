@@ -7,8 +7,9 @@ Rasa's own REST channel plus the guarantees of shared/api-contract.md:
   dialogue produced none, the patient is told to call the clinic (`fallback`);
 - message text never reaches the logs.
 
-Loading it also installs the speed-ups to Rasa's server internals
-(`rasa_server/patches/`): they change how fast it runs, not what it does.
+Loading it changes nothing in Rasa: the speed-ups to Rasa's internals are
+installed only by the Rasa server's entry point (rasa_server/__main__.py).
+It does freeze the heap once the server has started (`frozen_heap`).
 """
 
 from __future__ import annotations
@@ -32,11 +33,9 @@ from core.contract import MAX_MESSAGE_CHARS, MAX_SENDER_CHARS
 from core.handoffs import from_conversation, spool
 from core.safety.categories import EMERGENCIES
 from core.settings import settings
-from rasa_server import frozen_heap, patches
+from rasa_server import frozen_heap
 
 logger = logging.getLogger(__name__)
-
-patches.install()
 
 # A patient waits at most this long. Rasa gives a custom action five minutes;
 # past the deadline the patient gets what is ready plus how to reach the

@@ -82,3 +82,21 @@ def safety_cases(section: str) -> list:
         for path in SAFETY_SETS
         for case in read_yaml(path).get(section, [])
     ]
+
+
+@pytest.fixture
+def unpatched(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rasa and Sanic as shipped, whatever a test installs; as they were again afterwards."""
+    from rasa_server import patches
+
+    for patch in patches.PATCHES:
+        monkeypatch.setattr(patch.target.owner, patch.target.attribute, patch.original)
+
+
+@pytest.fixture
+def another_rasa_version(monkeypatch: pytest.MonkeyPatch) -> str:
+    """Rasa says it is a version our speed-ups were not written for."""
+    import rasa
+
+    monkeypatch.setattr(rasa, "__version__", "3.6.22")
+    return "3.6.22"

@@ -228,12 +228,16 @@ def rasa_server(
 ) -> ManagedProcess:
     """The Rasa server with our channels. CORS allows only `cors_origins` (none by default).
 
+    Started through our entry point (`python -m rasa_server run ...`), which
+    installs the speed-ups (rasa_server/patches/) before `rasa run` takes over.
     Rasa's HTTP API stays off: this project never passes --enable-api.
     """
     scratch = Path(tempfile.mkdtemp(prefix="rasa-endpoints-"))
     endpoints = write_endpoints(action_port, scratch, tracker_store, lock_store)
     command = [
-        str(VENV_BIN / "rasa"),
+        sys.executable,
+        "-m",
+        "rasa_server",
         "run",
         "--model",
         str(model),

@@ -9,7 +9,8 @@ conversations it alone held throughput near 7 messages per second
 reply is still validated against it, and an invalid reply still raises the
 same `ValidationError` with Rasa's explanation.
 
-`install()` runs with the other speed-ups (rasa_server/patches/__init__.py).
+Installed, with the other speed-ups, only by the Rasa server's entry point
+(`python -m rasa_server`, rasa_server/__main__.py).
 """
 
 from __future__ import annotations
@@ -21,6 +22,9 @@ from jsonschema import ValidationError, validators
 from jsonschema.exceptions import best_match
 from rasa.core.actions.action import RemoteAction
 from rasa.shared.constants import DOCS_BASE_URL
+
+from rasa_server.patches.patch import Patch
+from rasa_server.version_guard import Original, Versions
 
 
 @cache
@@ -43,5 +47,12 @@ def validate_action_reply(_action: RemoteAction, result: dict[str, Any]) -> bool
     return True
 
 
-def install() -> None:
-    RemoteAction._validate_action_result = validate_action_reply  # type: ignore[method-assign]
+PATCH = Patch(
+    name="action_reply_check",
+    does="the action server's reply schema is checked once, not on every reply",
+    target=Original(RemoteAction, "_validate_action_result", "0a0fc9f51d6e0e88"),
+    replacement=validate_action_reply,
+    written_for=Versions(rasa="3.6.21", sanic="21.12.2", python="3.10"),
+    # What Rasa's check calls, with jsonschema 4.17.3: the reply is validated as it does.
+    also_reproduces=(Original(validators, "validate", "074e3797caad7c17"),),
+)

@@ -7,6 +7,9 @@ the Rasa server's CPU per message on this machine, for a graph of ten nodes
 that runs one after the other anyway. This runner calls the same nodes in
 dependency order, with the same inputs and outputs; the order for each set
 of targets is worked out once.
+
+Installed, with the other speed-ups, only by the Rasa server's entry point
+(`python -m rasa_server`, rasa_server/__main__.py).
 """
 
 from __future__ import annotations
@@ -17,7 +20,8 @@ from rasa.engine.exceptions import GraphRunError
 from rasa.engine.graph import GraphSchema
 from rasa.engine.runner.dask import DaskGraphRunner
 
-DASK_RUN = DaskGraphRunner.run  # Rasa's own, for comparison in tests
+from rasa_server.patches.patch import Patch
+from rasa_server.version_guard import Original, Versions
 
 
 def execution_order(schema: GraphSchema, targets: tuple[str, ...]) -> tuple[str, ...]:
@@ -69,5 +73,15 @@ def run(
     return dict(results[target] for target in run_targets)
 
 
-def install() -> None:
-    DaskGraphRunner.run = run  # type: ignore[method-assign]
+PATCH = Patch(
+    name="graph_runner",
+    does="the model graph runs in plain Python, not through dask",
+    target=Original(DaskGraphRunner, "run", "4685d6b13c1cee60"),
+    replacement=run,
+    written_for=Versions(rasa="3.6.21", sanic="21.12.2", python="3.10"),
+    # How Rasa's run builds the dask graph and adds the inputs to it.
+    also_reproduces=(
+        Original(DaskGraphRunner, "_build_dask_graph", "258fc362e21739c8"),
+        Original(DaskGraphRunner, "_add_inputs_to_graph", "e6488bf954a40aa2"),
+    ),
+)

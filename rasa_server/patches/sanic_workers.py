@@ -11,6 +11,9 @@ the kernel spreads new connections over the workers' sockets.
 
 Only the multi-worker start changes; a single worker, a given socket or a
 unix socket start as Sanic starts them.
+
+Installed, with the other speed-ups, only by the Rasa server's entry point
+(`python -m rasa_server`, rasa_server/__main__.py).
 """
 
 from __future__ import annotations
@@ -24,15 +27,16 @@ from typing import Any
 
 import sanic.app
 from sanic.server.events import trigger_events
-from sanic.server.runners import serve
+from sanic.server.runners import serve, serve_multiple
 
-SANIC_SERVE_MULTIPLE = sanic.app.serve_multiple
+from rasa_server.patches.patch import Patch
+from rasa_server.version_guard import Original, Versions
 
 
 def serve_workers(server_settings: dict[str, Any], workers: int) -> None:
     """Starts `workers` processes that each listen on the port, and waits for them."""
     if server_settings.get("sock") is not None or server_settings.get("unix"):
-        SANIC_SERVE_MULTIPLE(server_settings, workers)
+        serve_multiple(server_settings, workers)
         return
     server_settings["reuse_port"] = True  # each worker binds host:port with SO_REUSEPORT
     server_settings["run_multiple"] = True
@@ -63,5 +67,11 @@ def serve_workers(server_settings: dict[str, Any], workers: int) -> None:
     loop.close()
 
 
-def install() -> None:
-    sanic.app.serve_multiple = serve_workers  # what Sanic.run calls for several workers
+PATCH = Patch(
+    name="sanic_workers",
+    does="each Sanic worker listens on its own SO_REUSEPORT socket",
+    # What Sanic.run calls for several workers: Sanic's own serve_multiple.
+    target=Original(sanic.app, "serve_multiple", "99b3a99a66b0def5"),
+    replacement=serve_workers,
+    written_for=Versions(rasa="3.6.21", sanic="21.12.2", python="3.10"),
+)

@@ -1,21 +1,25 @@
-"""The plain-Python graph runner gives exactly what Rasa's dask runner gives, on our model."""
+"""The plain-Python graph runner gives exactly what Rasa's dask runner gives, on our model.
+
+Messages go through Rasa's own call path (`Agent.parse_message`, the
+processor's prediction), so the tests fail if Rasa stopped running its graph
+with the method the speed-up replaces.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from typing import Any
+import logging
 
+import dask
 import pytest
 from rasa.core.agent import Agent
 from rasa.engine.exceptions import GraphRunError
-from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from rasa_server.patches import graph_runner
 
-DASK_RUN = graph_runner.DASK_RUN  # Rasa's own, kept before install() replaced it
+PATCH = graph_runner.PATCH
 TEXTS = [
     "what are the side effects of ketamine",
     "how much does it cost",
@@ -33,11 +37,14 @@ def agent(trained_agent: Agent) -> Agent:
 
 
 @pytest.fixture
-def runner(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    def use(run: Any) -> None:
-        monkeypatch.setattr(DaskGraphRunner, "run", run)
-
-    yield use
+def dask_runs(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Each graph run dask schedules."""
+    runs: list[object] = []
+    get = dask.get
+    monkeypatch.setattr(
+        dask, "get", lambda graph, *a, **k: runs.append(graph) or get(graph, *a, **k)
+    )
+    return runs
 
 
 def parse(agent: Agent, text: str) -> dict:
@@ -45,16 +52,21 @@ def parse(agent: Agent, text: str) -> dict:
 
 
 @pytest.mark.parametrize("text", TEXTS)
-def test_messages_are_understood_the_same(agent: Agent, runner: Any, text: str) -> None:
-    runner(DASK_RUN)
+def test_messages_are_understood_the_same_without_dask(
+    agent: Agent, unpatched: None, dask_runs: list[object], text: str
+) -> None:
     expected = parse(agent, text)
-    runner(graph_runner.run)
+    assert dask_runs, "Rasa no longer runs its graph through DaskGraphRunner.run"
+    assert PATCH.install()
+    dask_runs.clear()
     assert parse(agent, text) == expected
+    assert not dask_runs
 
 
 @pytest.mark.parametrize("text", TEXTS)
-def test_next_actions_are_predicted_the_same(agent: Agent, runner: Any, text: str) -> None:
-    runner(DASK_RUN)
+def test_next_actions_are_predicted_the_same_without_dask(
+    agent: Agent, unpatched: None, dask_runs: list[object], text: str
+) -> None:
     understood = parse(agent, text)
     tracker = DialogueStateTracker.from_events(
         "patient",
@@ -64,9 +76,13 @@ def test_next_actions_are_predicted_the_same(agent: Agent, runner: Any, text: st
         ],
         agent.domain.slots,
     )
+    dask_runs.clear()
     expected = agent.processor._predict_next_with_tracker(tracker)
-    runner(graph_runner.run)
+    assert dask_runs, "Rasa no longer runs its graph through DaskGraphRunner.run"
+    assert PATCH.install()
+    dask_runs.clear()
     predicted = agent.processor._predict_next_with_tracker(tracker)
+    assert not dask_runs
     assert (predicted.max_confidence_index, predicted.policy_name, predicted.probabilities) == (
         expected.max_confidence_index,
         expected.policy_name,
@@ -74,12 +90,18 @@ def test_next_actions_are_predicted_the_same(agent: Agent, runner: Any, text: st
     )
 
 
-def test_an_input_named_like_a_node_is_refused(agent: Agent, runner: Any) -> None:
-    runner(graph_runner.run)
+def test_an_input_named_like_a_node_is_refused_as_rasa_refuses_it(
+    agent: Agent, unpatched: None
+) -> None:
     graph = agent.processor.graph_runner
     node = next(iter(graph._graph_schema.nodes))
-    with pytest.raises(GraphRunError, match="clashes with a node name"):
-        graph.run(inputs={"__message__": node}, targets=[agent.processor.model_metadata.nlu_target])
+    target = [agent.processor.model_metadata.nlu_target]
+    with pytest.raises(GraphRunError) as rasas:
+        graph.run(inputs={"__message__": node}, targets=target)
+    assert PATCH.install()
+    with pytest.raises(GraphRunError, match="clashes with a node name") as ours:
+        graph.run(inputs={"__message__": node}, targets=target)
+    assert str(ours.value) == str(rasas.value)
 
 
 def test_each_node_runs_once_after_what_it_needs(agent: Agent) -> None:
@@ -94,3 +116,18 @@ def test_each_node_runs_once_after_what_it_needs(agent: Agent) -> None:
             n not in schema.nodes or n in order[:position]
             for n in schema.nodes[name].needs.values()
         )
+
+
+def test_on_another_rasa_version_the_graph_runs_through_dask_as_shipped(
+    agent: Agent,
+    unpatched: None,
+    another_rasa_version: str,
+    dask_runs: list[object],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO, logger="rasa_server.patches"):
+        assert not PATCH.install()
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert "Speed-up graph_runner not installed" in caplog.text
+    assert parse(agent, "how much does it cost")["intent"]["name"] == "cost"
+    assert dask_runs

@@ -1,0 +1,43 @@
+"""The Rasa server's entry point: `python -m rasa_server run ...` is `rasa run ...`, faster.
+
+It installs the speed-ups to Rasa's and Sanic's internals (rasa_server/patches/)
+with one explicit call, then hands over to Rasa's own command line with the
+arguments unchanged. This is the only place they are installed:
+tools/processes.py starts the Rasa server this way (`make run`, the tests,
+the bench). Plain `rasa ...` runs Rasa as shipped, which is correct, only slower.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from rasa_server import patches
+
+# Rasa's own log format (rasa.utils.io.configure_colored_logging).
+LOG_FORMAT = "%(asctime)s %(levelname)-8s %(name)s  - %(message)s"
+DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def log_patches_to_stderr() -> None:
+    """Shows what is installed: Rasa sets up its logging only once its command runs."""
+    logger = logging.getLogger("rasa_server.patches")
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(logging.Formatter(LOG_FORMAT, DATE_FORMAT))
+        logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False  # printed once, here, not again by Rasa's handlers
+
+
+def main() -> None:
+    log_patches_to_stderr()
+    patches.install()
+
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()  # reads sys.argv[1:]: `run --model ...` as `rasa` would
+
+
+if __name__ == "__main__":
+    main()
