@@ -4,26 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
-from core.content_store import Content, ContentError
+from core.content_store import Content
 from core.safety.categories import EMERGENCY_PRIORITY
+from tests.unit.content_edits import load_error, rewrite
 
 CALLBACK_BUTTONS = """    - title: "Yes, please contact me"
       payload: /affirm
 """
-
-
-def rewrite(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
-
-
-def load_error(root: Path) -> ContentError:
-    with pytest.raises(ContentError) as caught:
-        Content.load(root)
-    return caught.value
 
 
 def test_the_callback_offer_s_buttons_come_from_content(content: Content) -> None:

@@ -8,19 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from core.content_store import Content, ContentError, ContentStore
-
-
-def rewrite(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
-
-
-def load_error(root: Path) -> ContentError:
-    with pytest.raises(ContentError) as caught:
-        Content.load(root)
-    return caught.value
+from core.content_store import Content, ContentStore
+from tests.unit.content_edits import load_error, rewrite
 
 
 def test_shipped_content_loads(content: Content) -> None:
