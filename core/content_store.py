@@ -4,7 +4,8 @@ Plain Python, no Rasa: the actions call it, tests use it directly.
 
 Layout of `content/`:
 - `answers/<topic>.yml`: one entry per topic (text, sources, review date);
-- `sources.yml`: every citable source, by id, with its title;
+- `sources.yml`: every citable source, by id, with its title and the address a
+  patient can open (`url`; null only for a document the clinic supplied);
 - `replies.yml`: the fixed replies the actions send (intro, clarify, fallback),
   with the titles of their buttons;
 - `page.yml`: what the demo web page shows around the chat, its banners included;
@@ -23,6 +24,7 @@ import logging
 import string
 import threading
 import time
+import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,10 @@ logger = logging.getLogger(__name__)
 DEFAULT_CONTENT_DIR = CONTENT_DIR
 
 ANSWER_KEYS = {"topic", "title", "reviewed", "sources", "clinic", "messages"}
+SOURCE_KEYS = {"title", "url", "supplied_by_clinic"}
+# A source's address is opened by the patient's browser: a web page or a DOI
+# link (https://doi.org/...), never a script or a local file.
+SOURCE_URL_SCHEMES = ("https", "http")
 REPLY_KEYS = {
     "intro",
     "unavailable",
@@ -96,8 +102,16 @@ class ContentError(Exception):
 
 @dataclass(frozen=True)
 class Source:
+    """A citable source: what the patient reads, and where they can open it.
+
+    `url` is None only for a document the clinic supplied (`supplied_by_clinic`),
+    which has no public address we can vouch for.
+    """
+
     id: str
     title: str
+    url: str | None
+    supplied_by_clinic: bool = False
 
 
 @dataclass(frozen=True)
@@ -213,19 +227,62 @@ def _require_text(path: Path, entry: str, key: str, value: Any) -> str:
     return value.strip()
 
 
+def is_source_url(value: Any) -> bool:
+    """An absolute http(s) address with a host and nothing a browser would trip on."""
+    if not isinstance(value, str) or any(c.isspace() for c in value):
+        return False
+    try:
+        parts = urllib.parse.urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in SOURCE_URL_SCHEMES and bool(parts.hostname)
+
+
+def load_source(path: Path, source_id: str, body: Any) -> Source:
+    """One source: a title, and a url unless the clinic supplied the document."""
+    entry = f"source '{source_id}'"
+    if not isinstance(body, dict):
+        raise ContentError(path, entry, "expected a mapping with a 'title' and a 'url'")
+    unknown = body.keys() - SOURCE_KEYS
+    if unknown:
+        raise ContentError(path, entry, f"unknown keys: {', '.join(sorted(map(str, unknown)))}")
+    title = _require_text(path, entry, "title", body.get("title"))
+    supplied_by_clinic = body.get("supplied_by_clinic", False)
+    if not isinstance(supplied_by_clinic, bool):
+        raise ContentError(path, entry, "'supplied_by_clinic' must be true or false")
+    if "url" not in body:
+        raise ContentError(
+            path,
+            entry,
+            "missing 'url': a DOI link (https://doi.org/...) or the source's web address "
+            "(null only with 'supplied_by_clinic: true')",
+        )
+    url = body["url"]
+    if url is None:
+        if not supplied_by_clinic:
+            raise ContentError(
+                path,
+                entry,
+                "'url' is null: only a document the clinic supplied "
+                "('supplied_by_clinic: true') may have no address",
+            )
+    elif not is_source_url(url):
+        raise ContentError(
+            path,
+            entry,
+            f"'url' must be a DOI link (https://doi.org/...) or an http(s) web address, "
+            f"not {url!r}",
+        )
+    return Source(source_id, title, url, supplied_by_clinic)
+
+
 def load_sources(path: Path) -> dict[str, Source]:
     data = _read_yaml(path)
     if not isinstance(data, dict) or not isinstance(data.get("sources"), dict):
         raise ContentError(path, "(file)", "expected a mapping under 'sources'")
-    sources = {}
-    for source_id, body in data["sources"].items():
-        entry = f"source '{source_id}'"
-        if not isinstance(body, dict):
-            raise ContentError(path, entry, "expected a mapping with a 'title'")
-        sources[source_id] = Source(
-            source_id, _require_text(path, entry, "title", body.get("title"))
-        )
-    return sources
+    return {
+        source_id: load_source(path, source_id, body) for source_id, body in data["sources"].items()
+    }
 
 
 def load_clinic(path: Path) -> ClinicProfile:

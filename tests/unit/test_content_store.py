@@ -17,6 +17,97 @@ def test_shipped_content_loads(content: Content) -> None:
     assert {"seed-000", "seed-001"} <= content.sources.keys()
 
 
+def test_every_source_has_an_address_except_documents_the_clinic_supplied(
+    content: Content,
+) -> None:
+    supplied = {s.id for s in content.sources.values() if s.supplied_by_clinic}
+    assert supplied == {"seed-000", "seed-001"}
+    for source in content.sources.values():
+        if source.supplied_by_clinic:
+            assert source.url is None and "supplied by the clinic" in source.title
+        else:
+            assert source.url and source.url.startswith(("https://", "http://")), source
+
+
+def test_the_generic_facts_sheet_is_no_longer_a_source(content: Content) -> None:
+    """A patient cannot open the team's facts sheet: answers cite what it rests on."""
+    assert "facts" not in content.sources
+
+
+def test_source_without_url_names_file_entry_and_problem(content_copy: Path) -> None:
+    rewrite(
+        content_copy / "sources.yml",
+        '    url: "https://doi.org/10.1097/AAP.0000000000000808"\n',
+        "",
+    )
+    error = load_error(content_copy)
+    assert error.path.endswith("sources.yml")
+    assert error.entry == "source 'cohen-2018'"
+    assert "missing 'url'" in error.problem
+
+
+def test_null_url_is_refused_for_a_source_the_clinic_did_not_supply(
+    content_copy: Path,
+) -> None:
+    rewrite(
+        content_copy / "sources.yml",
+        '"https://doi.org/10.1097/AAP.0000000000000808"',
+        "null",
+    )
+    error = load_error(content_copy)
+    assert error.entry == "source 'cohen-2018'"
+    assert "supplied_by_clinic: true" in error.problem
+
+
+def test_a_clinic_supplied_document_must_be_marked_to_go_without_url(
+    content_copy: Path,
+) -> None:
+    rewrite(content_copy / "sources.yml", "    supplied_by_clinic: true\n", "")
+    error = load_error(content_copy)
+    assert error.entry == "source 'seed-000'"
+    assert "'url' is null" in error.problem
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(1)",
+        "doi:10.1097/AAP.0000000000000808",
+        "www.asra.com/guidelines",
+        "https://",
+        "https://doi.org/10.1097/AAP 0000000000000808",
+        "",
+    ],
+)
+def test_url_a_browser_cannot_open_is_refused(content_copy: Path, url: str) -> None:
+    rewrite(
+        content_copy / "sources.yml",
+        '"https://doi.org/10.1097/AAP.0000000000000808"',
+        repr(url),
+    )
+    error = load_error(content_copy)
+    assert error.entry == "source 'cohen-2018'"
+    assert "'url' must be a DOI link" in error.problem
+
+
+def test_supplied_by_clinic_must_be_true_or_false(content_copy: Path) -> None:
+    rewrite(
+        content_copy / "sources.yml",
+        "    supplied_by_clinic: true\n",
+        "    supplied_by_clinic: maybe\n",
+    )
+    error = load_error(content_copy)
+    assert error.entry == "source 'seed-000'"
+    assert "'supplied_by_clinic' must be true or false" in error.problem
+
+
+def test_misspelt_source_key_is_refused(content_copy: Path) -> None:
+    rewrite(content_copy / "sources.yml", "    url: null\n", "    link: null\n")
+    error = load_error(content_copy)
+    assert error.entry == "source 'seed-000'"
+    assert "unknown keys: link" in error.problem
+
+
 def test_clinic_answer_fills_profile_placeholders(content: Content) -> None:
     rendered = content.render("insurance")
     text = " ".join(rendered.messages)
