@@ -33,10 +33,14 @@ def latest_intent(latest_message: dict[str, Any]) -> str | None:
 
 
 def answer_item(answer: RenderedAnswer) -> dict[str, Any]:
+    """The `answer` item; each source carries the address a patient can open.
+
+    `url` is null only for a document the clinic supplied (content_store.Source).
+    """
     return {
         "kind": "answer",
         "topic": answer.topic,
-        "sources": [{"id": s.id, "title": s.title} for s in answer.sources],
+        "sources": [{"id": s.id, "title": s.title, "url": s.url} for s in answer.sources],
         "reviewed": answer.reviewed.isoformat(),
     }
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import urllib.parse
 from typing import Any
 
+from core.content_store import DEFAULT_CONTENT_DIR, Content
 from core.safety.categories import CONDITION_CATEGORIES, EMERGENCY_PRIORITY
 
 REQUIRED_FIELDS = {
@@ -22,8 +25,44 @@ def custom_items(reply: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [item["custom"] for item in reply if "custom" in item]
 
 
-def assert_follows_contract(reply: list[dict[str, Any]], sender: str) -> list[dict[str, Any]]:
-    """Every reply carries at least one custom item of a known kind with its fields."""
+@functools.cache
+def clinic_supplied_sources() -> frozenset[str]:
+    """The ids of the documents the clinic supplied: the only sources without an address."""
+    sources = Content.load(DEFAULT_CONTENT_DIR).sources
+    return frozenset(s.id for s in sources.values() if s.supplied_by_clinic)
+
+
+def is_openable_url(url: Any) -> bool:
+    """A web address or a DOI link (https://doi.org/...) a patient's browser can open."""
+    if not isinstance(url, str) or not url or any(c.isspace() for c in url):
+        return False
+    try:
+        parts = urllib.parse.urlsplit(url)
+        return parts.scheme in {"http", "https"} and bool(parts.hostname)
+    except ValueError:  # e.g. an unclosed [ in the host
+        return False
+
+
+def assert_source_follows_contract(source: Any, clinic_supplied: frozenset[str]) -> None:
+    """{"id", "title", "url"}: url opens the source; null only for a clinic-supplied document."""
+    assert isinstance(source, dict) and set(source) == {"id", "title", "url"}, source
+    assert isinstance(source["title"], str) and source["title"], source
+    if source["url"] is None:
+        assert source["id"] in clinic_supplied, (
+            f"only a clinic-supplied document has no url: {source}"
+        )
+    else:
+        assert is_openable_url(source["url"]), f"url a patient cannot open: {source}"
+
+
+def assert_follows_contract(
+    reply: list[dict[str, Any]], sender: str, clinic_supplied: frozenset[str] | None = None
+) -> list[dict[str, Any]]:
+    """Every reply carries at least one custom item of a known kind with its fields.
+
+    `clinic_supplied`: the source ids that may come without a url (default: the
+    shipped content's documents marked `supplied_by_clinic`).
+    """
     assert isinstance(reply, list) and reply, "empty reply"
     for item in reply:
         assert item.get("recipient_id") == sender
@@ -42,6 +81,8 @@ def assert_follows_contract(reply: list[dict[str, Any]], sender: str) -> list[di
             assert not undeclared, f"undeclared conditions {undeclared} in {custom}"
         if kind == "answer":
             assert custom["sources"] or custom["topic"] == "booking"
+            if clinic_supplied is None:
+                clinic_supplied = clinic_supplied_sources()
             for source in custom["sources"]:
-                assert set(source) == {"id", "title"} and source["title"]
+                assert_source_follows_contract(source, clinic_supplied)
     return customs

@@ -30,6 +30,21 @@ def test_first_reply_introduces_assistant_then_answers_with_sources(assistant: s
     assert custom["topic"] == "addiction_risk"
 
 
+def test_answer_sources_carry_addresses_the_patient_can_open(assistant: str) -> None:
+    from core.content_store import default_store
+
+    sender = new_sender()
+    [custom] = assert_follows_contract(send(assistant, sender, "What is ketamine?"), sender)
+    shipped = default_store().content.sources
+    assert custom["sources"] == [
+        {"id": s["id"], "title": shipped[s["id"]].title, "url": shipped[s["id"]].url}
+        for s in custom["sources"]
+    ]
+    urls = {s["id"]: s["url"] for s in custom["sources"]}
+    assert urls["seed-000"] is None and urls["seed-001"] is None  # supplied by the clinic
+    assert urls["ketamine-history"] == "https://doi.org/10.1176/appi.books.9781615371624.as21"
+
+
 def test_side_effects_answer_never_reassures(assistant: str) -> None:
     sender = new_sender()
     reply = send(assistant, sender, "what are the side effects?")

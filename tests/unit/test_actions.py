@@ -15,7 +15,10 @@ async def test_topic_question_gets_the_curated_answer_with_sources(content: Cont
     assert texts == list(content.render("addiction_risk").messages)
     [item] = customs(messages)
     assert item["kind"] == "answer" and item["topic"] == "addiction_risk"
-    assert {"id": "seed-000", "title": content.sources["seed-000"].title} in item["sources"]
+    seed, guideline = content.sources["seed-000"], content.sources["cohen-2018"]
+    assert {"id": seed.id, "title": seed.title, "url": None} in item["sources"]
+    assert {"id": guideline.id, "title": guideline.title, "url": guideline.url} in item["sources"]
+    assert guideline.url == "https://doi.org/10.1097/AAP.0000000000000808"
     assert item["reviewed"] == "2026-11-21"
     assert events == []
 
