@@ -1,7 +1,8 @@
 // The demo clinic page: deep-chat talking to the assistant's REST channel.
 // Message text is only ever given to deep-chat as `text` (rendered escaped)
-// or set with textContent; the one HTML message is the clarify buttons,
-// built here from escaped titles.
+// or set with textContent; the two HTML messages are the clarify buttons and
+// an answer's sources, built here from escaped titles and, for the source
+// links, escaped http(s) addresses only.
 import "./node_modules/deep-chat/dist/deepChat.bundle.js";
 
 const config = await (await fetch("config.json")).json();
@@ -40,6 +41,29 @@ function escapeHtml(value) {
   return String(value).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
+// Only web addresses (a DOI link is one) become links: never javascript: or data:.
+function openableUrl(value) {
+  if (typeof value !== "string") return null;
+  try {
+    const { protocol } = new URL(value);
+    return protocol === "https:" || protocol === "http:" ? value : null;
+  } catch {
+    return null;
+  }
+}
+
+// An answer's sources: each a link opening in a new tab, or its title alone for
+// a document the clinic supplied (no address), in the page's "Sources: {sources}".
+function sourcesHtml(sources) {
+  const items = sources.map((source) => {
+    const title = escapeHtml(source.title);
+    const url = openableUrl(source.url);
+    if (!url) return `<span class="source">${title}</span>`;
+    return `<a class="source" href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer">${title}</a>`;
+  });
+  return `<p class="answer-sources">${fill(escapeHtml(texts.sources), { sources: items.join("; ") })}</p>`;
+}
+
 // Button titles waiting to be clicked, mapped to the payload to send instead.
 let buttonPayloads = {};
 
@@ -57,8 +81,7 @@ function toChatMessages(items) {
     const custom = item.custom;
     if (!custom) continue;
     if (custom.kind === "answer" && custom.sources && custom.sources.length) {
-      const sources = custom.sources.map((s) => s.title).join("; ");
-      messages.push({ role: "ai", text: fill(texts.sources, { sources }) });
+      messages.push({ role: "ai", html: sourcesHtml(custom.sources) });
     } else if (custom.kind === "emergency") {
       const banner = texts.emergency_banners[custom.category] || config.unknownEmergencyBanner;
       showBanner("emergency", banner.title, banner.text);

@@ -212,3 +212,72 @@ def test_a_refused_message_and_a_lost_connection_are_explained(page: object) -> 
     ask(page, "a message that never arrives")
     wait_for_chat_text(page, texts["unreachable"])
     assert "Sorry: " + refusal in chat_text(page)
+
+
+def test_answer_sources_are_links_that_open_the_source_in_a_new_tab(page: object) -> None:
+    """Each cited source is a link; the clinic's own documents are shown as their titles."""
+    from core.content_store import default_store
+
+    cited = default_store().content.render("side_effects").sources
+    linked = [source for source in cited if source.url]
+    supplied = [source for source in cited if source.url is None]
+    assert linked and supplied, "side_effects should cite both kinds of source"
+
+    requested: list[str] = []
+
+    def source_page(route: object) -> None:  # no internet: the source is stubbed
+        requested.append(route.request.url)
+        route.fulfill(status=200, content_type="text/html", body="<title>The source</title>")
+
+    page.context.route(lambda url: url in {source.url for source in linked}, source_page)
+    ask(page, "What are the side effects of ketamine?")
+    links = page.locator("deep-chat .answer-sources a")
+    links.first.wait_for()
+    assert page_texts()["sources"].split("{sources}")[0] in chat_text(page)
+    assert links.count() == len(linked)
+    for source in linked:
+        link = page.locator("deep-chat .answer-sources a", has_text=source.title)
+        assert link.get_attribute("href") == source.url
+        assert link.get_attribute("target") == "_blank"
+        assert link.get_attribute("rel") == "noopener noreferrer"
+    for source in supplied:  # shown, but not as a link
+        assert page.locator("deep-chat .answer-sources span", has_text=source.title).count() == 1
+        assert page.locator("deep-chat .answer-sources a", has_text=source.title).count() == 0
+
+    target = linked[-1]
+    with page.context.expect_page() as opened:
+        page.locator("deep-chat .answer-sources a", has_text=target.title).click()
+    source_tab = opened.value
+    source_tab.wait_for_load_state()
+    assert requested == [target.url]
+    assert source_tab.url == target.url
+    assert page.url.startswith(f"http://localhost:{PAGE_PORT}/")  # the chat stays open
+
+
+def test_source_titles_are_text_and_only_web_addresses_become_links(page: object) -> None:
+    """A source from a misbehaving server cannot run script or smuggle in a link."""
+    import json
+
+    sources = [
+        {"id": "a", "title": '<img src=x onerror="window.pwned=true">', "url": None},
+        {"id": "b", "title": "Script link", "url": "javascript:window.pwned=true"},
+        {"id": "c", "title": "Quote", "url": 'https://example.org/"onmouseover="window.pwned=true'},
+    ]
+
+    def reply(route: object) -> None:
+        body = json.loads(route.request.post_data)
+        answer = {"kind": "answer", "topic": "evidence", "sources": sources}
+        items = [{"recipient_id": body["sender"], "text": "Results are mixed.", "custom": answer}]
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(items))
+
+    page.evaluate("window.pwned = false")
+    page.route("**/webhooks/rest/webhook", reply)
+    ask(page, "does it work?")
+    wait_for_chat_text(page, "Script link")
+    assert '<img src=x onerror="window.pwned=true">' in chat_text(page)
+    assert page.locator("deep-chat .answer-sources img").count() == 0
+    assert page.locator("deep-chat .answer-sources a", has_text="Script link").count() == 0
+    quoted = page.locator("deep-chat .answer-sources a", has_text="Quote")
+    assert quoted.get_attribute("href") == sources[2]["url"]
+    assert quoted.get_attribute("onmouseover") is None
+    assert page.evaluate("window.pwned") is False
