@@ -20,9 +20,15 @@ from core.content_store import DEFAULT_CONTENT_DIR, Content
 from tools.processes import ManagedProcess
 from tools.topics import CATALOGUE_FILES, read_catalogue
 
-# Commands that start a server (`rasa run`) or several (`python -m tools.run_assistant`,
+# Commands that start a server (`python -m rasa_server run`, as tools/processes.py
+# starts it, or plain `rasa run`) or several (`python -m tools.run_assistant`,
 # `python -m bench.run`).
-SERVER_COMMANDS = (("rasa", "run"), ("-m", "tools.run_assistant"), ("-m", "bench.run"))
+SERVER_COMMANDS = (
+    ("rasa_server", "run"),
+    ("rasa", "run"),
+    ("-m", "tools.run_assistant"),
+    ("-m", "bench.run"),
+)
 
 
 def starts_a_server(args: Any) -> bool:

@@ -61,6 +61,7 @@ def test_a_test_in_the_wrong_tier_stops_the_run(item: FakeItem, says: str) -> No
 @pytest.mark.parametrize(
     "command",
     [
+        ["/nowhere/python", "-m", "rasa_server", "run", "--port", "5005"],
         ["/nowhere/.venv/bin/rasa", "run", "--port", "5005"],
         ["/nowhere/python", "-m", "tools.run_assistant"],
         "/nowhere/python -m bench.run --quick",
