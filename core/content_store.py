@@ -211,14 +211,21 @@ def _read_yaml(path: Path) -> Any:
         raise ContentError(path, "(file)", f"not valid YAML: {error}") from error
 
 
+def _reject_unknown_keys(
+    path: Path, entry: str, data: dict, allowed: set[str], what: str = "keys"
+) -> None:
+    """A misspelt key is an error, not silently ignored content."""
+    unknown = data.keys() - allowed
+    if unknown:
+        raise ContentError(path, entry, f"unknown {what}: {', '.join(sorted(map(str, unknown)))}")
+
+
 def _require_keys(path: Path, entry: str, data: dict, expected: set[str], what: str) -> None:
     """Exactly the expected keys: a missing one and a misspelt one are both errors."""
     missing = expected - data.keys()
-    unknown = data.keys() - expected
     if missing:
         raise ContentError(path, entry, f"missing {what}: {', '.join(sorted(missing))}")
-    if unknown:
-        raise ContentError(path, entry, f"unknown {what}: {', '.join(sorted(map(str, unknown)))}")
+    _reject_unknown_keys(path, entry, data, expected, what)
 
 
 def _require_text(path: Path, entry: str, key: str, value: Any) -> str:
@@ -243,9 +250,7 @@ def load_source(path: Path, source_id: str, body: Any) -> Source:
     entry = f"source '{source_id}'"
     if not isinstance(body, dict):
         raise ContentError(path, entry, "expected a mapping with a 'title' and a 'url'")
-    unknown = body.keys() - SOURCE_KEYS
-    if unknown:
-        raise ContentError(path, entry, f"unknown keys: {', '.join(sorted(map(str, unknown)))}")
+    _reject_unknown_keys(path, entry, body, SOURCE_KEYS)
     title = _require_text(path, entry, "title", body.get("title"))
     supplied_by_clinic = body.get("supplied_by_clinic", False)
     if not isinstance(supplied_by_clinic, bool):
@@ -333,9 +338,7 @@ def load_buttons(path: Path, entry: str, raw: Any, payloads: tuple[str, ...]) ->
         where = f"{entry}, button {number}"
         if not isinstance(button, dict):
             raise ContentError(path, where, "expected a mapping with 'title' and 'payload'")
-        unknown = button.keys() - {"title", "payload"}
-        if unknown:
-            raise ContentError(path, where, f"unknown keys: {', '.join(sorted(map(str, unknown)))}")
+        _reject_unknown_keys(path, where, button, {"title", "payload"})
         if button.get("title") is None:
             raise ContentError(path, where, "missing 'title': the words the patient clicks")
         title = _require_text(path, where, "title", button["title"])
