@@ -17,7 +17,7 @@ files, and every answer a catalogue entry.
     python -m tools.topics          # `make topics`: check, then rewrite what is stale
     python -m tools.topics --check  # only report; exit 1 if anything is missing or stale
 
-`tests/test_consistency.py` fails while a generated part is stale.
+`tests/unit/test_consistency.py` fails while a generated part is stale.
 """
 
 from __future__ import annotations
@@ -199,23 +199,26 @@ def expected_files(catalogue: list[dict], project: Project = PROJECT) -> dict[Pa
     }
 
 
-def stale_files(catalogue: list[dict], project: Project = PROJECT) -> list[str]:
-    """The files whose generated parts do not match the topics (relative paths)."""
-    return [
-        project.relative(path)
+def _stale(catalogue: list[dict], project: Project) -> dict[Path, str]:
+    """Each file whose generated parts do not match the topics, with what it should read."""
+    return {
+        path: text
         for path, text in expected_files(catalogue, project).items()
         if not path.is_file() or path.read_text(encoding="utf-8") != text
-    ]
+    }
+
+
+def stale_files(catalogue: list[dict], project: Project = PROJECT) -> list[str]:
+    """The files whose generated parts do not match the topics (relative paths)."""
+    return [project.relative(path) for path in _stale(catalogue, project)]
 
 
 def generate(catalogue: list[dict], project: Project = PROJECT) -> list[str]:
     """Rewrites the stale files; returns them (relative paths)."""
-    written = []
-    for path, text in expected_files(catalogue, project).items():
-        if not path.is_file() or path.read_text(encoding="utf-8") != text:
-            path.write_text(text, encoding="utf-8")
-            written.append(project.relative(path))
-    return written
+    stale = _stale(catalogue, project)
+    for path, text in stale.items():
+        path.write_text(text, encoding="utf-8")
+    return [project.relative(path) for path in stale]
 
 
 def main(
