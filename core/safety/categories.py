@@ -2,7 +2,7 @@
 
 The names are the REST contract's (shared/api-contract.md): an `emergency`
 item's `category` and a `handoff` item's `conditions`. Everything else
-follows from this module, or tests/test_categories.py checks it against it:
+follows from this module, or tests/unit/test_categories.py checks it against it:
 - the screen's lexicon (core/safety/lexicon.yml) lists phrases for exactly
   these categories, or refuses to load;
 - each emergency has its intent `emergency_<category>` in domain.yml and the
