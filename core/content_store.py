@@ -85,7 +85,22 @@ PAGE_PLACEHOLDERS = {
     "request_refused": {"error"},
     "handoff_banner": {"handoff_id"},
 }
-CLINIC_KEYS = {"clinic_name", "phone", "booking_url", "hours", "insurers", "prices"}
+CLINIC_KEYS = {
+    "clinic_name",
+    "phone",
+    "booking_url",
+    "hours",
+    "insurers",
+    "prices",
+    "address",
+    "parking_and_directions",
+    "infusion_team",
+    "referral_policy",
+    "records_how_to_send",
+    "payment_options",
+    "companion_policy",
+    "routes_offered",
+}
 MAX_MESSAGES = 4
 MAX_ANSWER_WORDS = 120
 
@@ -165,17 +180,20 @@ class ClinicProfile:
     hours: str
     insurers: tuple[str, ...]
     prices: str
+    address: str
+    parking_and_directions: str
+    infusion_team: str
+    referral_policy: str
+    records_how_to_send: str
+    payment_options: str
+    companion_policy: str
+    routes_offered: str
 
     def placeholders(self) -> dict[str, str]:
         """The values `{placeholders}` in clinic answers are filled with."""
-        return {
-            "clinic_name": self.clinic_name,
-            "phone": self.phone,
-            "booking_url": self.booking_url,
-            "hours": self.hours,
-            "insurers": join_words(self.insurers),
-            "prices": self.prices,
-        }
+        values = {key: getattr(self, key) for key in CLINIC_KEYS}
+        values["insurers"] = join_words(self.insurers)
+        return values
 
 
 @dataclass(frozen=True)
