@@ -5,13 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, UserUtteranceReverted
+from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from core import contract
 from core.clarify import clarify_options
-from core.content_store import default_store
+from core.content_store import RenderedAnswer, default_store
 from core.safety.screen import default_screen
+
+# A message with more questions gets this many answers; the rest are offered as buttons.
+MAX_ANSWERS = 2
+# The topic answered last: a follow-up is read in its light (rasa_server/context_components.py).
+LAST_TOPIC_SLOT = "last_topic"
 
 # After a contraindication handoff, these answers first remind the patient
 # that a clinician reviews their case before anything is booked.
@@ -52,7 +57,13 @@ def utter_fallback(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
 
 
 class ActionAnswerTopic(Action):
-    """Answers the topic the patient asked about (the intent is the topic id)."""
+    """Answers the topic the patient asked about (the intent is the topic id).
+
+    NLU may have read more into the message (rasa_server/context_components.py):
+    two questions get two answers in the order asked, and a third or fourth is
+    offered as buttons; "tell me more" after an answer lists its sources. The
+    topic answered last is kept in the `last_topic` slot for the next follow-up.
+    """
 
     def name(self) -> str:
         return "action_answer_topic"
@@ -61,19 +72,43 @@ class ActionAnswerTopic(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         content = default_store().content
-        topic = contract.latest_intent(tracker.latest_message)
-        if topic not in content.answers:
-            utter_fallback(dispatcher, tracker)
-            return []
-        answer = content.render(topic)
-        if topic in ELIGIBILITY_TOPICS and tracker.get_slot("contraindication_handoff"):
+        reading = tracker.latest_message.get("reading") or {}
+        topics = [t for t in reading.get("topics") or [] if t in content.answers]
+        if not topics:
+            topic = contract.latest_intent(tracker.latest_message)
+            if topic not in content.answers:
+                utter_fallback(dispatcher, tracker)
+                return []
+            topics = [topic]
+        answered, offered = topics[:MAX_ANSWERS], topics[MAX_ANSWERS:]
+        if reading.get("how") == "more":
+            utter_more(dispatcher, content.render(answered[0]))
+            return [SlotSet(LAST_TOPIC_SLOT, answered[0])]
+        if tracker.get_slot("contraindication_handoff") and ELIGIBILITY_TOPICS & set(answered):
             dispatcher.utter_message(text=content.reply("handoff_reminder"))
-        for message in answer.messages:
-            dispatcher.utter_message(text=message)
-        if not any("988" in message for message in answer.messages):
+        for topic in answered:
+            answer = content.render(topic)
+            for message in answer.messages:
+                dispatcher.utter_message(text=message)
+            dispatcher.utter_message(json_message=contract.answer_item(answer))
+        if not any("988" in m for t in answered for m in content.render(t).messages):
             utter_crisis_line_if_named(dispatcher, tracker)
-        dispatcher.utter_message(json_message=contract.answer_item(answer))
-        return []
+        if offered:
+            buttons = [{"title": content.answers[t].title, "payload": f"/{t}"} for t in offered]
+            dispatcher.utter_message(text=content.reply("also_asked"), buttons=buttons)
+            dispatcher.utter_message(json_message=contract.clarify_item(offered))
+        return [SlotSet(LAST_TOPIC_SLOT, answered[-1])]
+
+
+def utter_more(dispatcher: CollectingDispatcher, answer: RenderedAnswer) -> None:
+    """More of an answer the patient has just read: the sources it rests on."""
+    content = default_store().content
+    if not answer.sources:
+        dispatcher.utter_message(text=content.reply("more_no_sources"))
+    else:
+        titles = "\n".join(f"- {source.title}" for source in answer.sources)
+        dispatcher.utter_message(text=f"{content.reply('more_sources')}\n{titles}")
+    dispatcher.utter_message(json_message=contract.answer_item(answer))
 
 
 class ActionClarify(Action):

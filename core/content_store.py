@@ -61,6 +61,9 @@ REPLY_KEYS = {
     "invalid_time",
     "handoff_reminder",
     "crisis_line",
+    "more_sources",
+    "more_no_sources",
+    "also_asked",
 }
 # Replies that offer buttons, and the payloads they must offer: the dialogue
 # reacts to these (data/rules.yml), so content may word the titles, not change them.

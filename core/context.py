@@ -1,0 +1,206 @@
+"""Which topics a message asks about: two-part questions, and follow-ups to the last answer.
+
+Patients chat. They ask two things at once ("how much is it and does insurance
+pay?"), and they follow up on the last answer ("what about Cigna?", "are they
+permanent?", "tell me more"). The intent model reads one message on its own,
+so the Rasa server also has it read:
+
+- each question of a message that holds several (`question_parts`), and
+- the message with the last answer's title in front of it, when the assistant
+  has just answered a topic (`with_context`).
+
+`decide` then weighs those readings against the reading of the whole message.
+Plain Python, so the rules can be tested and tuned without Rasa. The intent
+model's readings are `Ranking`s: (intent, confidence) pairs, likeliest first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+Ranking = Sequence[tuple[str, float]]
+
+# The intent of "tell me more", "why?", "go on": more of the last answer.
+ASK_MORE = "ask_more"
+# A message whose whole reading is one of these is never reread: safety wins
+# over context, and a patient answering a question is not asking one.
+NEVER_REREAD = {
+    "emergency_crisis",
+    "emergency_medical",
+    "emergency_red_flag",
+    "emergency_violence",
+    "disclose_condition",
+    "request_human",
+    "affirm",
+    "deny",
+    "stop",
+    "greet",
+    "goodbye",
+    "thank",
+    "bot_challenge",
+}
+
+# --- two-part questions -----------------------------------------------------
+# A part needs this confidence for its topic to be answered on its own.
+PART_MIN_CONFIDENCE = 0.5
+# A part shorter than this is a fragment ("and insurance?"), not a question.
+PART_MIN_WORDS = 3
+MAX_PARTS = 4
+
+SENTENCE_BREAK = re.compile(r"(?<=[?!.])\s+|\s*\n+\s*")
+JOINER = re.compile(
+    r"\s*(?:,\s*)?\b(?:and also|and|also|plus|as well as|oh and|another thing)\b\s*|\s*[;&]\s*",
+    re.IGNORECASE,
+)
+QUESTION_START = re.compile(
+    r"^(?:what|whats|what's|how|hows|how's|is|isn't|are|aren't|was|were|do|does|doesn't|"
+    r"did|can|could|will|would|should|shall|who|where|when|why|which|any|anyone|"
+    r"tell me|may|might|have|has|wat|wut|hw|whos|who's|wheres|where's)\b",
+    re.IGNORECASE,
+)
+ASKING = re.compile(
+    r"\b(?:wonder(?:ing)?|want(?:ed)? to know|like to know|curious|need to know|not sure)\b",
+    re.IGNORECASE,
+)
+
+# --- follow-ups ---------------------------------------------------------------
+# A follow-up is short: a long message stands on its own.
+FOLLOW_UP_MAX_WORDS = 12
+# Words that lean on the last answer: "what about...", "are they...", "that".
+LEANS_ON_CONTEXT = re.compile(
+    r"^(?:and|also|but|so|then|ok so|okay so|what about|how about|what if|and if|even if|"
+    r"same for|for how long|really)\b"
+    r"|\b(?:that|those|these|they|them|this|it|there|ones?|which one)\b",
+    re.IGNORECASE,
+)
+# A whole reading this sure of another topic is a new question, not a follow-up.
+NEW_QUESTION_CONFIDENCE = 0.75
+# How much more the last answer's topic weighs in the contextual reading.
+LAST_TOPIC_WEIGHT = 2.0
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[\w']+", text)
+
+
+def is_question(sentence: str) -> bool:
+    sentence = sentence.strip()
+    return (
+        sentence.endswith("?")
+        or bool(QUESTION_START.match(sentence))
+        or bool(ASKING.search(sentence))
+    )
+
+
+def question_parts(text: str) -> list[str]:
+    """The questions of a message that asks several; empty when it asks one (or none).
+
+    Statements ("I've had back pain for years.") are not parts, so a story
+    before the question does not become a second topic.
+    """
+    if text.startswith("/"):
+        return []
+    parts: list[str] = []
+    for sentence in SENTENCE_BREAK.split(text.strip()):
+        if not sentence or not is_question(sentence):
+            continue
+        for piece in JOINER.split(sentence):
+            piece = piece.strip(" ,.?!")
+            if len(words(piece)) >= PART_MIN_WORDS:
+                parts.append(piece)
+    return parts[:MAX_PARTS] if len(parts) >= 2 else []
+
+
+def leans_on_context(text: str) -> bool:
+    """A short message that refers back ("are they permanent?", "what about Cigna?")."""
+    return len(words(text)) <= FOLLOW_UP_MAX_WORDS and bool(LEANS_ON_CONTEXT.search(text))
+
+
+def with_context(text: str, last_title: str) -> str:
+    """The message as the model reads it in the light of the last answer."""
+    return f"{last_title}: {text}"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the message asks, in order: the topics to answer, and how."""
+
+    topics: tuple[str, ...]
+    # "parts": a message with several questions; "follow_up": read in the
+    # light of the last answer; "more": more of the last answer.
+    how: str
+
+
+def confident_topic(ranking: Ranking, topics: Collection[str], minimum: float) -> str | None:
+    """The likeliest intent, if it is a topic at least this sure."""
+    for name, confidence in ranking:
+        if name == "nlu_fallback":
+            continue
+        return name if name in topics and confidence >= minimum else None
+    return None
+
+
+def read_parts(part_rankings: Sequence[Ranking], topics: Collection[str]) -> tuple[str, ...]:
+    """The distinct topics the parts ask about, in the order asked."""
+    found: list[str] = []
+    for ranking in part_rankings:
+        topic = confident_topic(ranking, topics, PART_MIN_CONFIDENCE)
+        if topic and topic not in found:
+            found.append(topic)
+    return tuple(found)
+
+
+def read_follow_up(
+    whole: Ranking, contextual: Ranking, last_topic: str, topics: Collection[str]
+) -> str | None:
+    """The topic a follow-up asks about, leaning to the last topic; None if it asks none.
+
+    A whole reading sure of another topic is a new question. Otherwise the
+    contextual reading decides, with the last topic weighted up; when an
+    intent that is not a topic ("out_of_scope") still comes first, the
+    message is read on its own.
+    """
+    sure = confident_topic(whole, topics, NEW_QUESTION_CONFIDENCE)
+    if sure and sure != last_topic:
+        return sure
+    scores = {
+        name: confidence * (LAST_TOPIC_WEIGHT if name == last_topic else 1.0)
+        for name, confidence in contextual
+        if name != "nlu_fallback"
+    }
+    if not scores:
+        return last_topic
+    best = max(scores, key=scores.__getitem__)
+    return best if best in topics else None
+
+
+def decide(
+    whole: Ranking,
+    part_rankings: Sequence[Ranking],
+    contextual: Ranking | None,
+    text: str,
+    last_topic: str | None,
+    topics: Collection[str],
+) -> Reading | None:
+    """How to read the message, or None to read it on its own as before.
+
+    `whole` is the reading of the whole message (after the safety screen and
+    the fallback classifier), `part_rankings` those of its questions,
+    `contextual` the reading with the last answer's title in front (None when
+    the last turn was not an answer), `last_topic` that answer's topic.
+    """
+    intent = whole[0][0] if whole else None
+    if intent in NEVER_REREAD:
+        return None
+    if last_topic and intent == ASK_MORE:
+        return Reading((last_topic,), "more")
+    parts = read_parts(part_rankings, topics)
+    if len(parts) >= 2:
+        return Reading(parts, "parts")
+    if last_topic and contextual is not None and leans_on_context(text):
+        topic = read_follow_up(whole, contextual, last_topic, topics)
+        if topic:
+            return Reading((topic,), "follow_up")
+    return None

@@ -1,0 +1,137 @@
+"""Two-part questions and follow-ups, as two Rasa NLU components (core/context.py decides).
+
+`QuestionReader` comes first in the pipeline. For a message that holds
+several questions it adds one message per question, and right after an
+answer it adds the message with that answer's title in front ("Side effects:
+are they permanent?"). Every later component reads the added messages like
+the patient's own, so each gets the intent model's reading.
+
+`ContextReader` comes last. It weighs those readings against the whole
+message's (core/context.py: `decide`), sets the intent to the first topic to
+answer, adds `reading` (`{"topics": [...], "how": "parts" | "follow_up" |
+"more"}`) to the parse data for the action server, and drops the added
+messages. A message the safety screen flagged is never reread.
+
+Rasa's default recipe hands an NLU component the conversation's tracker when
+its `process` takes a `tracker` argument; the last answered topic comes from
+the tracker's `last_topic` slot, which `action_answer_topic` sets, and counts
+only when the assistant's last action was that answer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.core.events import ActionExecuted
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from core import context
+from core.content_store import default_store
+
+ANSWER_ACTION = "action_answer_topic"
+LAST_TOPIC_SLOT = "last_topic"
+READING = "reading"
+# The added messages of a patient's message, kept on it between the two components.
+ADDED = "context_added_messages"
+
+
+def last_answered_topic(tracker: DialogueStateTracker | None) -> str | None:
+    """The topic of the assistant's last answer, if its last action was that answer."""
+    if tracker is None or tracker.active_loop_name:
+        return None
+    for event in reversed(tracker.events):
+        if isinstance(event, ActionExecuted) and event.action_name != "action_listen":
+            if event.action_name != ANSWER_ACTION:
+                return None
+            return tracker.get_slot(LAST_TOPIC_SLOT)
+    return None
+
+
+def ranking(message: Message) -> list[tuple[str, float]]:
+    return [
+        (r["name"], float(r.get("confidence") or 0.0)) for r in message.get("intent_ranking") or []
+    ]
+
+
+class _Stateless(GraphComponent):
+    @classmethod
+    def create(
+        cls,
+        config: dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> _Stateless:
+        return cls()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class QuestionReader(_Stateless):
+    """Adds a message per question, and the message read in the light of the last answer."""
+
+    def process(
+        self, messages: list[Message], tracker: DialogueStateTracker | None = None
+    ) -> list[Message]:
+        added_all: list[Message] = []
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if not text or text.startswith("/"):
+                continue
+            parts = [Message(data={TEXT: part}) for part in context.question_parts(text)]
+            contextual = None
+            last_topic = last_answered_topic(tracker)
+            answers = default_store().content.answers
+            if last_topic in answers:
+                title = answers[last_topic].title
+                contextual = Message(data={TEXT: context.with_context(text, title)})
+            message.set(ADDED, {"parts": parts, "contextual": contextual, "last": last_topic})
+            added_all += parts + ([contextual] if contextual else [])
+        return messages + added_all
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class ContextReader(_Stateless):
+    """Decides what the message asks from the readings, and drops the added messages."""
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        added = {id(m) for message in messages for m in _added(message)}
+        kept = [m for m in messages if id(m) not in added]
+        for message in kept:
+            self._read(message)
+        return kept
+
+    @staticmethod
+    def _read(message: Message) -> None:
+        found = message.data.pop(ADDED, None)
+        if not found:
+            return
+        contextual = found["contextual"]
+        reading = context.decide(
+            whole=ranking(message),
+            part_rankings=[ranking(part) for part in found["parts"]],
+            contextual=ranking(contextual) if contextual else None,
+            text=message.get(TEXT),
+            last_topic=found["last"],
+            topics=default_store().content.answers.keys(),
+        )
+        if reading is None:
+            return
+        message.set(INTENT, {"name": reading.topics[0], "confidence": 1.0}, add_to_output=True)
+        message.set(
+            READING, {"topics": list(reading.topics), "how": reading.how}, add_to_output=True
+        )
+
+
+def _added(message: Message) -> list[Message]:
+    found = message.get(ADDED) or {}
+    return [*found.get("parts", []), *([found["contextual"]] if found.get("contextual") else [])]
