@@ -2,9 +2,11 @@
 
 A case file holds `cases: [{text, expect}]`, where `expect` is one of
 `emergency:<category>`, `handoff:<condition>`, `no_handoff`, `no_alarm`,
-`topic:<id>` or `out_of_scope`. Each message goes to a fresh conversation; what
-counts is the machine-readable `custom` items of the reply
-(shared/api-contract.md):
+`topic:<id>`, `topics:<id>,<id>[,...]` (a message with several questions) or
+`out_of_scope`. A case may instead be a conversation, `{turns: [{text,
+expect}, ...]}`, whose turns go one after the other to the same conversation.
+Each case goes to a fresh conversation; what counts is the machine-readable
+`custom` items of the reply (shared/api-contract.md):
 
 - an emergency is caught when the reply has an `emergency` item, and its
   category is right when that item's category is the one expected;
@@ -13,7 +15,13 @@ counts is the machine-readable `custom` items of the reply
 - every other message is a false alarm when its reply has an `emergency` or
   a `handoff` item;
 - an out-of-scope message is right when the reply is a `fallback`, a topic
-  question when the reply answers that topic.
+  question when the reply answers that topic (a second answer to a one-topic
+  question is counted apart, as an extra answer);
+- a message with several questions is right when the reply answers the first
+  two in the order asked, and offers the others (a `clarify` item);
+- in a conversation, each turn after the first is a follow-up turn, right
+  when its reply is what that turn expects; the first turn is scored like a
+  single message.
 
     python -m tools.evaluate_cases tests/data/blind/*.yml --url http://localhost:5005/webhooks/rest/webhook
 """
@@ -23,6 +31,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import uuid
 from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -32,7 +41,17 @@ import yaml
 
 from tools.evaluate_holdout import ask
 
-EXPECT_KINDS = ("emergency", "handoff", "no_handoff", "no_alarm", "topic", "out_of_scope")
+EXPECT_KINDS = (
+    "emergency",
+    "handoff",
+    "no_handoff",
+    "no_alarm",
+    "topic",
+    "topics",
+    "out_of_scope",
+)
+# A message with more questions gets this many answers; the rest are offered.
+ANSWERED_PARTS = 2
 
 
 @dataclass(frozen=True)
@@ -50,19 +69,47 @@ class Case:
         return self.expect.split(":", 1)[1] if ":" in self.expect else None
 
 
-def load_cases(*paths: Path) -> list[Case]:
-    cases = []
+@dataclass(frozen=True)
+class Conversation:
+    turns: tuple[Case, ...]
+    source: str
+
+
+def _case(path: Path, entry: dict) -> Case:
+    case = Case(str(entry["text"]), str(entry["expect"]), path.name)
+    if case.kind not in EXPECT_KINDS:
+        raise ValueError(f"{path}: {case.text!r}: unknown expect {case.expect!r}")
+    return case
+
+
+def load_all(*paths: Path) -> list[Case | Conversation]:
+    """The cases of the files, single messages and conversations, in order."""
+    cases: list[Case | Conversation] = []
     for path in paths:
         for entry in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]:
-            case = Case(str(entry["text"]), str(entry["expect"]), path.name)
-            if case.kind not in EXPECT_KINDS:
-                raise ValueError(f"{path}: {case.text!r}: unknown expect {case.expect!r}")
-            cases.append(case)
+            if "turns" in entry:
+                turns = tuple(_case(path, turn) for turn in entry["turns"])
+                cases.append(Conversation(turns, path.name))
+            else:
+                cases.append(_case(path, entry))
     return cases
+
+
+def load_cases(*paths: Path) -> list[Case]:
+    """The single-message cases of the files (conversations left out)."""
+    return [case for case in load_all(*paths) if isinstance(case, Case)]
 
 
 def customs(items: list[dict]) -> list[dict]:
     return [i["custom"] for i in items if isinstance(i.get("custom"), dict)]
+
+
+def answered_topics(items: list[dict]) -> list[str]:
+    return [c.get("topic") for c in customs(items) if c.get("kind") == "answer"]
+
+
+def offered_topics(items: list[dict]) -> list[str]:
+    return [o for c in customs(items) if c.get("kind") == "clarify" for o in c.get("options") or []]
 
 
 def outcome(items: list[dict]) -> str:
@@ -108,9 +155,50 @@ class Report:
     false_alarms: Tally = field(default_factory=Tally)  # right = raised an alarm
     out_of_scope: Tally = field(default_factory=Tally)
     topics: Tally = field(default_factory=Tally)
+    extra_answers: int = 0  # a one-topic question answered with a second topic too
+    two_part: Tally = field(default_factory=Tally)
+    follow_up_turns: Tally = field(default_factory=Tally)
+    conversations: Tally = field(default_factory=Tally)  # right = every turn right
     per_topic: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     misses: list[dict] = field(default_factory=list)
     confusions: Counter = field(default_factory=Counter)
+
+    def add_parts(self, case: Case, items: list[dict]) -> bool:
+        """A message with several questions: the first two answered in order, the rest offered."""
+        expected = (case.detail or "").split(",")
+        answered = answered_topics(items)
+        right = answered == expected[:ANSWERED_PARTS] and set(expected[ANSWERED_PARTS:]) <= set(
+            offered_topics(items)
+        )
+        self.two_part.add(right)
+        if not right:
+            got = "answers:" + ",".join(answered) + " offered:" + ",".join(offered_topics(items))
+            self.misses.append({"text": case.text, "expected": case.expect, "got": got})
+        return right
+
+    def add_turn(self, case: Case, items: list[dict]) -> bool:
+        """A follow-up turn of a conversation."""
+        got = outcome(items)
+        if case.kind == "handoff":
+            right = got.startswith("handoff:")
+        elif case.kind == "topic":
+            right = got == f"answer:{case.detail}"
+        else:
+            right = got == case.expect
+        self.follow_up_turns.add(right)
+        if not right:
+            self.misses.append({"text": case.text, "expected": case.expect, "got": got})
+        return right
+
+    def add_reply(self, case: Case, items: list[dict]) -> bool:
+        """A single message (or a conversation's first turn), from its reply."""
+        if case.kind == "topics":
+            return self.add_parts(case, items)
+        if case.kind == "topic" and len(set(answered_topics(items))) > 1:
+            self.extra_answers += 1
+        before = len(self.misses)
+        self.add(case, outcome(items))
+        return len(self.misses) == before
 
     def add(self, case: Case, got: str) -> None:
         alarm = got.startswith(("emergency:", "handoff:"))
@@ -149,6 +237,10 @@ class Report:
             "false_alarm_rate": self.false_alarms.as_dict(),
             "out_of_scope_fallback": self.out_of_scope.as_dict(),
             "topic_accuracy": self.topics.as_dict(),
+            "extra_answers_to_one_topic_questions": self.extra_answers,
+            "two_part_both_answered": self.two_part.as_dict(),
+            "follow_up_turns": self.follow_up_turns.as_dict(),
+            "conversations_all_turns_right": self.conversations.as_dict(),
             "per_topic": {t: tally.as_dict() for t, tally in sorted(self.per_topic.items())},
             "most_confused": [
                 {"expected": e, "got": g, "count": n}
@@ -158,12 +250,27 @@ class Report:
         }
 
 
-def evaluate(url: str, cases: list[Case], workers: int = 4) -> Report:
+def talk(url: str, case: Case | Conversation) -> list[list[dict]]:
+    """The replies to a case's messages, in one new conversation."""
+    if isinstance(case, Case):
+        return [ask(url, case.text)]
+    sender = f"eval-{uuid.uuid4()}"
+    return [ask(url, turn.text, sender) for turn in case.turns]
+
+
+def evaluate(url: str, cases: list[Case | Conversation], workers: int = 4) -> Report:
     with ThreadPoolExecutor(workers) as pool:
-        replies = list(pool.map(lambda case: ask(url, case.text), cases))
+        replies = list(pool.map(lambda case: talk(url, case), cases))
     report = Report()
-    for case, items in zip(cases, replies, strict=True):
-        report.add(case, outcome(items))
+    for case, turns in zip(cases, replies, strict=True):
+        if isinstance(case, Case):
+            report.add_reply(case, turns[0])
+            continue
+        right = [report.add_reply(case.turns[0], turns[0])]
+        right += [
+            report.add_turn(t, items) for t, items in zip(case.turns[1:], turns[1:], strict=True)
+        ]
+        report.conversations.add(all(right))
     return report
 
 
@@ -179,6 +286,10 @@ def summary(report: Report) -> str:
         line("false alarms (lower=better)", report.false_alarms),
         line("out-of-scope -> fallback", report.out_of_scope),
         line("topic accuracy", report.topics),
+        f"  {'extra answers (one topic)':<28}{report.extra_answers:>4}",
+        line("two-part: both answered", report.two_part),
+        line("follow-up turns right", report.follow_up_turns),
+        line("conversations all right", report.conversations),
     ]
     return "\n".join(row for row in rows if not row.rstrip().endswith("0/0       0.0%"))
 
@@ -191,7 +302,7 @@ def main() -> int:
     parser.add_argument("--url", default="http://localhost:5005/webhooks/rest/webhook")
     parser.add_argument("--out", type=Path, help="write the full report, with misses, as JSON")
     args = parser.parse_args()
-    report = evaluate(args.url, load_cases(*args.files))
+    report = evaluate(args.url, load_all(*args.files))
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report.as_dict(), indent=2))

@@ -106,9 +106,10 @@ class Score:
         }
 
 
-def ask(url: str, text: str) -> list[dict]:
+def ask(url: str, text: str, sender: str | None = None) -> list[dict]:
+    """The reply to one message: in a new conversation, unless `sender` names one."""
     response = requests.post(
-        url, json={"sender": f"eval-{uuid.uuid4()}", "message": text}, timeout=30
+        url, json={"sender": sender or f"eval-{uuid.uuid4()}", "message": text}, timeout=30
     )
     response.raise_for_status()
     return response.json()

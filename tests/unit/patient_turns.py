@@ -18,6 +18,7 @@ def patient_turn(
     ranking: list[tuple[str, float]] | None = None,
     conditions: tuple[str, ...] = (),
     slots: dict | None = None,
+    reading: dict | None = None,
 ) -> Tracker:
     """The tracker right after the patient said `text`, read by the NLU as `intent`."""
     ranking = ranking or [(intent, 1.0)]
@@ -28,6 +29,8 @@ def patient_turn(
         "intent_ranking": [{"name": name, "confidence": score} for name, score in ranking],
         "entities": [{"entity": "condition", "value": c} for c in conditions],
     }
+    if reading:  # what rasa_server/context_components.py read into the message
+        message["reading"] = reading
     return Tracker(
         sender_id=CONVERSATION_ID,
         slots=slots or {},

@@ -20,7 +20,9 @@ async def test_topic_question_gets_the_curated_answer_with_sources(content: Cont
     assert {"id": guideline.id, "title": guideline.title, "url": guideline.url} in item["sources"]
     assert guideline.url == "https://doi.org/10.1097/AAP.0000000000000808"
     assert item["reviewed"] == "2026-11-21"
-    assert events == []
+    assert events == [
+        {"event": "slot", "timestamp": None, "name": "last_topic", "value": "addiction_risk"}
+    ]
 
 
 async def test_clinic_answer_reaches_patient_with_profile_filled(content: Content) -> None:
@@ -102,3 +104,59 @@ async def test_an_ordinary_fallback_gets_no_crisis_line() -> None:
 async def test_an_ordinary_question_gets_no_crisis_line() -> None:
     messages, _ = await run(ActionAnswerTopic(), patient_turn("side effects?", "side_effects"))
     assert not any("988" in (m.get("text") or "") for m in messages)
+
+
+async def test_two_questions_get_both_answers_in_the_order_asked(content: Content) -> None:
+    reading = {"topics": ["cost", "insurance"], "how": "parts"}
+    messages, events = await run(
+        ActionAnswerTopic(),
+        patient_turn("how much is it and does insurance pay", "cost", reading=reading),
+    )
+    assert [c["topic"] for c in customs(messages)] == ["cost", "insurance"]
+    texts = [m.get("text") for m in messages]
+    cost_item = next(
+        i for i, m in enumerate(messages) if m.get("custom", {}).get("topic") == "cost"
+    )
+    # Each answer's texts come before its own item, so a page shows its sources under it.
+    assert texts[:cost_item] == list(content.render("cost").messages)
+    assert texts[cost_item + 1 : -1] == list(content.render("insurance").messages)
+    assert events[-1]["name"] == "last_topic" and events[-1]["value"] == "insurance"
+
+
+async def test_a_third_question_is_offered_as_a_button(content: Content) -> None:
+    reading = {"topics": ["cost", "insurance", "side_effects"], "how": "parts"}
+    messages, _ = await run(
+        ActionAnswerTopic(), patient_turn("price, insurance and risks?", "cost", reading=reading)
+    )
+    items = customs(messages)
+    assert [i["topic"] for i in items if i["kind"] == "answer"] == ["cost", "insurance"]
+    assert items[-1] == {"kind": "clarify", "options": ["side_effects"]}
+    [offer] = [m for m in messages if m.get("buttons")]
+    assert offer["buttons"] == [
+        {"title": content.answers["side_effects"].title, "payload": "/side_effects"}
+    ]
+
+
+async def test_tell_me_more_lists_the_sources_of_the_last_answer(content: Content) -> None:
+    reading = {"topics": ["side_effects"], "how": "more"}
+    messages, events = await run(
+        ActionAnswerTopic(), patient_turn("tell me more", "side_effects", reading=reading)
+    )
+    answer = content.render("side_effects")
+    [text] = [m["text"] for m in messages if m.get("text")]
+    assert text.startswith(content.reply("more_sources"))
+    assert all(source.title in text for source in answer.sources)
+    assert not any(m in text for m in answer.messages), "the same answer again is not more"
+    [item] = customs(messages)
+    assert item["topic"] == "side_effects" and len(item["sources"]) == len(answer.sources)
+    assert events[-1]["value"] == "side_effects"
+
+
+async def test_more_about_the_clinics_own_details_points_to_the_clinic(content: Content) -> None:
+    reading = {"topics": ["clinic_location_hours"], "how": "more"}
+    messages, _ = await run(
+        ActionAnswerTopic(), patient_turn("more", "clinic_location_hours", reading=reading)
+    )
+    [text] = [m["text"] for m in messages if m.get("text")]
+    assert text == content.reply("more_no_sources") and content.clinic.phone in text
+    assert customs(messages)[0]["topic"] == "clinic_location_hours"

@@ -13,7 +13,7 @@ from tests.unit.content_edits import load_error, rewrite
 
 
 def test_shipped_content_loads(content: Content) -> None:
-    assert len(content.answers) == 27
+    assert len(content.answers) == 41
     assert {"seed-000", "seed-001"} <= content.sources.keys()
 
 

@@ -1,0 +1,225 @@
+"""Two-part questions and follow-ups: the rules (core/context.py) and the NLU components."""
+
+from __future__ import annotations
+
+import pytest
+from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.training_data.message import Message
+
+from core import context
+from rasa_server.context_components import ContextReader, QuestionReader, last_answered_topic
+
+TOPICS = {"cost", "insurance", "side_effects", "relief_duration", "driving_aftercare"}
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("how much is it and does insurance pay?", ["how much is it", "does insurance pay"]),
+        (
+            "What does it cost? Is it covered by my plan?",
+            ["What does it cost", "Is it covered by my plan"],
+        ),
+        (
+            "how much does it cost, also what are the side effects",
+            ["how much does it cost", "what are the side effects"],
+        ),
+        (
+            "i was wondering how long it lasts plus can i drive after",
+            ["i was wondering how long it lasts", "can i drive after"],
+        ),
+    ],
+)
+def test_a_message_with_several_questions_is_read_question_by_question(
+    text: str, parts: list[str]
+) -> None:
+    assert context.question_parts(text) == parts
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how much does it cost?",
+        # A story before the question is not a second question.
+        "I've had back pain for years and my doctor said to try it. What are the side effects?",
+        "side effects and risks?",  # fragments, not questions
+        "/cost",
+    ],
+)
+def test_a_message_with_one_question_is_read_whole(text: str) -> None:
+    assert context.question_parts(text) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["are they permanent?", "what about Cigna", "how much is that", "and after?", "why is that"],
+)
+def test_short_messages_that_refer_back_lean_on_context(text: str) -> None:
+    assert context.leans_on_context(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "how much does ketamine cost",
+        "My husband drove me to my last visit and wants to know if that is the case each time",
+    ],
+)
+def test_questions_that_stand_alone_do_not(text: str) -> None:
+    assert not context.leans_on_context(text)
+
+
+def decide(whole, parts=(), contextual=None, text="", last=None):
+    return context.decide(whole, list(parts), contextual, text, last, TOPICS)
+
+
+def test_two_confident_parts_are_both_answered_in_order() -> None:
+    reading = decide(
+        [("nlu_fallback", 0.6), ("cost", 0.4)],
+        parts=[[("cost", 0.9)], [("insurance", 0.8)], [("cost", 0.7)]],
+    )
+    assert reading == context.Reading(("cost", "insurance"), "parts")
+
+
+def test_a_weak_part_is_not_answered() -> None:
+    assert decide([("cost", 0.9)], parts=[[("cost", 0.9)], [("insurance", 0.3)]]) is None
+
+
+def test_safety_wins_over_parts_and_context() -> None:
+    for intent in ("emergency_crisis", "disclose_condition", "emergency_red_flag"):
+        whole = [(intent, 1.0), ("cost", 0.1)]
+        assert decide(whole, parts=[[("cost", 0.9)], [("insurance", 0.9)]]) is None
+        assert decide(whole, contextual=[("cost", 0.9)], text="and that?", last="cost") is None
+
+
+def test_a_follow_up_is_read_in_the_light_of_the_last_topic() -> None:
+    reading = decide(
+        [("nlu_fallback", 0.5), ("relief_duration", 0.3)],
+        contextual=[("side_effects", 0.4), ("relief_duration", 0.5)],
+        text="are they permanent?",
+        last="side_effects",
+    )
+    assert reading == context.Reading(("side_effects",), "follow_up")
+
+
+def test_a_follow_up_may_move_to_another_topic() -> None:
+    reading = decide(
+        [("cost", 0.6)],
+        contextual=[("cost", 0.8), ("relief_duration", 0.1)],
+        text="how much is that?",
+        last="relief_duration",
+    )
+    assert reading == context.Reading(("cost",), "follow_up")
+
+
+def test_a_new_question_is_answered_as_one() -> None:
+    reading = decide(
+        [("driving_aftercare", 0.9)],
+        contextual=[("cost", 0.5), ("driving_aftercare", 0.45)],
+        text="can I drive after it?",
+        last="cost",
+    )
+    assert reading == context.Reading(("driving_aftercare",), "follow_up")
+
+
+def test_a_follow_up_that_asks_no_topic_is_read_on_its_own() -> None:
+    whole = [("out_of_scope", 0.8)]
+    contextual = [("out_of_scope", 0.6), ("cost", 0.2)]
+    assert decide(whole, contextual=contextual, text="what about my dog", last="cost") is None
+
+
+def test_tell_me_more_is_more_of_the_last_answer_and_nothing_without_one() -> None:
+    assert decide([("ask_more", 0.9)], last="side_effects") == context.Reading(
+        ("side_effects",), "more"
+    )
+    assert decide([("ask_more", 0.9)]) is None
+
+
+def test_without_a_last_answer_nothing_is_read_in_context() -> None:
+    assert decide([("nlu_fallback", 0.5)], text="are they permanent?") is None
+
+
+# --- the components -----------------------------------------------------------
+
+
+def tracker(*events) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events("c-1", list(events))
+
+
+ANSWERED_COST = (
+    UserUttered("how much is it", {"name": "cost", "confidence": 0.9}),
+    ActionExecuted("action_answer_topic"),
+    SlotSet("last_topic", "cost"),
+    ActionExecuted("action_listen"),
+)
+
+
+def test_the_last_topic_counts_only_right_after_its_answer() -> None:
+    assert last_answered_topic(tracker(*ANSWERED_COST)) == "cost"
+    after_smalltalk = (
+        *ANSWERED_COST,
+        ActionExecuted("utter_thank"),
+        ActionExecuted("action_listen"),
+    )
+    assert last_answered_topic(tracker(*after_smalltalk)) is None
+    assert last_answered_topic(tracker()) is None
+    assert last_answered_topic(None) is None
+
+
+def fake_classify(messages: list[Message], readings: dict[str, list[tuple[str, float]]]) -> None:
+    """What the tokenizer, featurizers and classifiers do in between, for these texts."""
+    for message in messages:
+        ranking = readings[message.get("text")]
+        message.set("intent", {"name": ranking[0][0], "confidence": ranking[0][1]})
+        message.set("intent_ranking", [{"name": n, "confidence": c} for n, c in ranking])
+
+
+def test_the_components_read_each_question_and_drop_what_they_added() -> None:
+    text = "how much is it and does insurance pay?"
+    patient = Message(data={"text": text})
+    messages = QuestionReader().process([patient], tracker())
+    assert [m.get("text") for m in messages] == [text, "how much is it", "does insurance pay"]
+    fake_classify(
+        messages,
+        {
+            text: [("cost", 0.5), ("insurance", 0.45)],
+            "how much is it": [("cost", 0.95)],
+            "does insurance pay": [("insurance", 0.9)],
+        },
+    )
+    [out] = ContextReader().process(messages)
+    assert out is patient
+    parsed = out.as_dict(only_output_properties=True)
+    assert parsed["intent"]["name"] == "cost"
+    assert parsed["reading"] == {"topics": ["cost", "insurance"], "how": "parts"}
+    assert "context_added_messages" not in out.data
+
+
+def test_the_components_read_a_follow_up_with_the_last_answers_title(content) -> None:
+    patient = Message(data={"text": "are they permanent"})
+    messages = QuestionReader().process([patient], tracker(*ANSWERED_COST))
+    title = content.answers["cost"].title
+    assert [m.get("text") for m in messages] == [
+        "are they permanent",
+        f"{title}: are they permanent",
+    ]
+    fake_classify(
+        messages,
+        {
+            "are they permanent": [("nlu_fallback", 0.4), ("side_effects", 0.3)],
+            f"{title}: are they permanent": [("cost", 0.6), ("side_effects", 0.3)],
+        },
+    )
+    [out] = ContextReader().process(messages)
+    assert out.as_dict(only_output_properties=True)["reading"] == {
+        "topics": ["cost"],
+        "how": "follow_up",
+    }
+
+
+def test_the_components_leave_a_button_payload_alone() -> None:
+    patient = Message(data={"text": "/insurance"})
+    assert QuestionReader().process([patient], tracker(*ANSWERED_COST)) == [patient]
+    assert ContextReader().process([patient]) == [patient]
+    assert "reading" not in patient.as_dict(only_output_properties=True)
