@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import uuid
 from collections import Counter, defaultdict
@@ -291,7 +292,7 @@ def summary(report: Report) -> str:
         line("follow-up turns right", report.follow_up_turns),
         line("conversations all right", report.conversations),
     ]
-    return "\n".join(row for row in rows if not row.rstrip().endswith("0/0       0.0%"))
+    return "\n".join(row for row in rows if not re.search(r"\b0/0\s", row))
 
 
 def main() -> int:
