@@ -90,6 +90,13 @@ LEANS_ON_CONTEXT = re.compile(
     r"|\b(?:that|those|these|they|them|this|it|there|ones?|which one)\b",
     re.IGNORECASE,
 )
+# A message that is only "why?" or "tell me more" asks for more of the last
+# answer, whatever a topic's training says about "why".
+MORE_ONLY = re.compile(
+    r"^\W*(?:why|why not|why is that|how come|how so|tell me more|more|more please|go on|"
+    r"and|and\?|explain|elaborate|really)\W*$",
+    re.IGNORECASE,
+)
 # A whole reading this sure of another topic is a new question, not a follow-up.
 NEW_QUESTION_CONFIDENCE = 0.6
 # How much more the last answer's topic weighs in the contextual reading.
@@ -226,7 +233,7 @@ def decide(
     intent = whole[0][0] if whole else None
     if intent in NEVER_REREAD:
         return None
-    if last_topic and intent == ASK_MORE:
+    if last_topic and (intent == ASK_MORE or MORE_ONLY.match(text)):
         return Reading((last_topic,), "more")
     parts = read_parts(part_rankings, topics, whole)
     if len(parts) >= 2:

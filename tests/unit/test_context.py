@@ -140,6 +140,12 @@ def test_a_follow_up_that_asks_no_topic_is_read_on_its_own() -> None:
     assert decide(whole, contextual=contextual, text="what about my dog", last="cost") is None
 
 
+def test_why_alone_is_more_of_the_last_answer_whatever_the_model_says() -> None:
+    reading = decide([("why_for_back_pain", 0.9)], text="why?", last="driving_aftercare")
+    assert reading == context.Reading(("driving_aftercare",), "more")
+    assert decide([("why_for_back_pain", 0.9)], text="why?") is None
+
+
 def test_tell_me_more_is_more_of_the_last_answer_and_nothing_without_one() -> None:
     assert decide([("ask_more", 0.9)], last="side_effects") == context.Reading(
         ("side_effects",), "more"
