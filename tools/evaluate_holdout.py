@@ -74,6 +74,8 @@ class Score:
     out_of_scope_fallback: int = 0
     smalltalk_total: int = 0
     smalltalk_right: int = 0
+    # Per topic: [right, total].
+    per_topic: dict[str, list[int]] = field(default_factory=dict)
     misses: list[dict] = field(default_factory=list)
     confusions: Counter = field(default_factory=Counter)
 
@@ -98,6 +100,10 @@ class Score:
             "out_of_scope_total": self.out_of_scope_total,
             "smalltalk_right": self.smalltalk_right,
             "smalltalk_total": self.smalltalk_total,
+            "per_topic": {
+                topic: {"right": right, "total": total}
+                for topic, (right, total) in sorted(self.per_topic.items())
+            },
             "most_confused": [
                 {"expected": e, "got": g, "count": n}
                 for (e, g), n in self.confusions.most_common(10)
@@ -133,6 +139,9 @@ def evaluate(url: str, examples: list[tuple[str, str]], workers: int = 4) -> Sco
             score.topic_total += 1
             right = (kind, detail) == ("answer", expected)
             score.topic_right += right
+            tally = score.per_topic.setdefault(expected, [0, 0])
+            tally[0] += right
+            tally[1] += 1
             if kind == "clarify":
                 options = next(i["custom"]["options"] for i in items if i.get("custom"))
                 score.topic_clarified_with_right_option += expected in options
