@@ -50,6 +50,9 @@ NEVER_REREAD = {
 # questions of topics_out_of_scope.yml (none should get a second answer).
 PART_MIN_CONFIDENCE = 0.15
 SUPPORTING_TOPICS = 4
+# A whole reading this sure of one topic, when the first part asks another,
+# means one question with an aside before it: it is answered on its own.
+WHOLE_SURE_CONFIDENCE = 0.8
 # A part shorter than this is a fragment ("and insurance?"), not a question.
 PART_MIN_WORDS = 2
 MAX_PARTS = 4
@@ -236,7 +239,8 @@ def decide(
     if last_topic and (intent == ASK_MORE or MORE_ONLY.match(text)):
         return Reading((last_topic,), "more")
     parts = read_parts(part_rankings, topics, whole)
-    if len(parts) >= 2:
+    sure = confident_topic(whole, topics, WHOLE_SURE_CONFIDENCE)
+    if len(parts) >= 2 and (sure is None or sure == parts[0]):
         return Reading(parts, "parts")
     unread = intent in {"out_of_scope", "nlu_fallback"}
     short = len(words(text)) <= FOLLOW_UP_MAX_WORDS

@@ -62,18 +62,25 @@ class LinearIntentModel:
         alpha: float = 1e-5,
         max_epochs: int = 50,
         seed: int = 42,
+        class_weights: dict[str, float] | None = None,
     ) -> LinearIntentModel:
         """Fits one logistic-loss classifier per intent (one against the rest).
 
         Each stops early once its loss stops improving (scikit-learn's default
-        tolerance), which on this data is after a few passes.
+        tolerance), which on this data is after a few passes. `class_weights`
+        weighs an intent's examples (default 1).
         """
         counts = sparse.csr_matrix(counts)
         documents = counts.shape[0]
         frequency = np.bincount(counts.indices, minlength=counts.shape[1])
         idf = np.log((1.0 + documents) / (1.0 + frequency)) + 1.0
         classifier = SGDClassifier(
-            loss="log_loss", alpha=alpha, max_iter=max_epochs, tol=1e-3, random_state=seed
+            loss="log_loss",
+            alpha=alpha,
+            max_iter=max_epochs,
+            tol=1e-3,
+            random_state=seed,
+            class_weight=class_weights,
         )
         classifier.fit(_tfidf(counts, idf), labels)
         weights, bias = classifier.coef_, classifier.intercept_

@@ -77,7 +77,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> dict[str, Any]:
-        return {"alpha": 1e-5, "max_epochs": 50, "random_seed": 42, "ranking_length": 10}
+        return {
+            "alpha": 1e-5,
+            "max_epochs": 50,
+            "random_seed": 42,
+            "ranking_length": 10,
+            "class_weights": None,
+        }
 
     def __init__(
         self,
@@ -124,6 +130,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             alpha=self.config["alpha"],
             max_epochs=self.config["max_epochs"],
             seed=self.config["random_seed"],
+            class_weights=self.config["class_weights"],
         )
         with self._model_storage.write_to(self._resource) as directory:
             self.model.save(directory / MODEL_FILE)

@@ -89,6 +89,16 @@ def test_two_confident_parts_are_both_answered_in_order() -> None:
     assert reading == context.Reading(("cost", "insurance"), "parts")
 
 
+def test_an_aside_before_the_one_question_the_whole_message_asks_is_not_answered() -> None:
+    whole = [("relief_duration", 0.85), ("side_effects", 0.05), ("cost", 0.04)]
+    parts = [[("side_effects", 0.6)], [("relief_duration", 0.9)]]
+    assert decide(whole, parts=parts) is None
+    unsure = [("relief_duration", 0.5), ("side_effects", 0.3)]
+    assert decide(unsure, parts=parts) == context.Reading(
+        ("side_effects", "relief_duration"), "parts"
+    )
+
+
 def test_a_part_the_whole_message_does_not_support_is_not_answered() -> None:
     """An aside in a story ("isn't my back just old?") reads like a question of its own."""
     whole = [("cost", 0.9), ("insurance", 0.04), ("side_effects", 0.03), ("relief_duration", 0.02)]

@@ -193,3 +193,21 @@ def test_component_refuses_to_train_without_examples(tmp_path) -> None:
     component = LinearIntentClassifier.create({}, storage, Resource("linear"), context)
     with pytest.raises(ValueError, match="no intent examples"):
         component.train(TrainingData([]))
+
+
+def test_a_weighted_intent_wins_more_of_the_examples_between_two() -> None:
+    """`class_weights` tilts the model toward an intent (config.yml weighs emergencies double)."""
+    from scipy import sparse
+
+    from core.intent_model import LinearIntentModel
+
+    # Feature 0 says "a", feature 1 says "b"; feature 2 is shared and ambiguous.
+    rows = [[1, 0, 1]] * 20 + [[0, 1, 1]] * 20
+    labels = ["a"] * 20 + ["b"] * 20
+    counts = sparse.csr_matrix(rows)
+    ambiguous = sparse.csr_matrix([[0, 0, 1]])
+    plain = LinearIntentModel.fit(counts, labels).predict(ambiguous)[0]
+    tilted = LinearIntentModel.fit(counts, labels, class_weights={"b": 3.0}).predict(ambiguous)[0]
+    assert tilted.intents[0] == "b"
+    share = {m: dict(zip(m.intents, m.confidences, strict=True))["b"] for m in (plain, tilted)}
+    assert share[tilted] > share[plain]
