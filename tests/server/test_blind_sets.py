@@ -52,20 +52,22 @@ FLOORS = {
     # Sets A and B, 1,234 non-safety messages, 381 emergencies, 168
     # disclosures. Measured at their end of tuning: 94.2%, 93.2%, 87.5%,
     # 96.8%, 94.4%, false alarms 4.3%. With the 14 added topics (issue 13):
-    # 94.8%, 94.8%, 88.7%, 95.9%, 92.3%, 2.8%: topic questions and
+    # 95.0%, 95.0%, 88.7%, 95.4%, 92.3%, 2.8%: topic questions and
     # out-of-scope messages the added topics now claim cost 2 points of topics.
     ("a_", "b_"): Floors(0.93, 0.92, 0.86, 0.95, 0.91, 0.05),
     # Set C, 609 non-safety messages, 209 emergencies, 114 disclosures.
     # Untuned: 88.0%, 86.1%, 84.2%, 96.7%, 93.0%, false alarms 5.3%; at the
     # end of that session: 89.0%, 87.6%, 84.2%, 96.7%, 93.5%, 4.9%; with the
-    # added topics: 89.5%, 88.5%, 84.2%, 94.4%, 91.2%, 4.4%.
+    # added topics: 89.5%, 88.5%, 84.2%, 94.4%, 91.6%, 4.3%.
     ("c_",): Floors(0.88, 0.86, 0.83, 0.93, 0.90, 0.055),
     # Set D (issue 13): 241 topic questions (203 for the added topics), 80
     # messages with two or three questions, 70 conversations (76 later
     # turns). Untuned: topics 81.3% (added topics 78.8%), false alarms 0.8%,
     # both questions answered 57.5%, follow-up turns 86.8%. At the end of
-    # that session: 93.4% (93.1%), 0.8%, 86.2%, 94.7%.
-    ("d_",): Floors(topics=0.92, max_false_alarms=0.015, two_part=0.85, follow_up_turns=0.93),
+    # that session: 94.6% (94.1%), 0.4%, 85.0%, 94.7% (the topics figure
+    # here also counts the conversations' first turns: 95.8%, false alarms
+    # 0.3%).
+    ("d_",): Floors(topics=0.93, max_false_alarms=0.015, two_part=0.83, follow_up_turns=0.93),
 }
 
 
