@@ -65,7 +65,8 @@ JOINER = re.compile(
 )
 # "is it outpatient, what should i eat after": a comma before a new question.
 COMMA_QUESTION = re.compile(
-    r",\s*(?=(?:what|how|is|are|do|does|can|could|will|would|who|where|when|why|which)\b)",
+    r",\s*(?=(?:what|whats|what's|how|hows|how's|is|are|do|does|can|could|will|would|"
+    r"should|who|whos|who's|where|wheres|where's|when|why|which|wat)\b)",
     re.IGNORECASE,
 )
 # Words that join a question to the one before ("also, do I need a referral?").
