@@ -54,6 +54,12 @@ SETTINGS = {
         None,
         "the staff webhook each handoff is POSTed to (unset: notifications wait)",
     ),
+    "handoff_webhook_secret": Setting(
+        "HANDOFF_WEBHOOK_SECRET",
+        None,
+        "the secret staff notifications are signed with, HMAC-SHA256 (docs/staff-webhook.md; "
+        "unset: unsigned, with a warning)",
+    ),
     "tracker_store_url": Setting(
         "TRACKER_STORE_URL",
         None,
@@ -97,6 +103,7 @@ class Settings:
     handoff_db_url: str
     handoff_spool: Path
     handoff_webhook_url: str | None
+    handoff_webhook_secret: str | None
     tracker_store_url: str | None
     tracker_db: Path
     lock_store_url: str | None

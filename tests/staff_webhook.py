@@ -14,6 +14,8 @@ class StaffWebhook:
         self.up = False
         self.received: list[dict] = []
         self.keys: list[str] = []
+        # Each delivered request's headers and raw body, for signature checks.
+        self.raw: list[tuple[dict[str, str], bytes]] = []
         webhook = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -22,6 +24,7 @@ class StaffWebhook:
                 if webhook.up:
                     webhook.received.append(json.loads(body))
                     webhook.keys.append(self.headers["Idempotency-Key"])
+                    webhook.raw.append((dict(self.headers.items()), body))
                 self.send_response(200 if webhook.up else 503)
                 self.end_headers()
 

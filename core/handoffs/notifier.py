@@ -6,16 +6,18 @@ sent again. While the webhook is down, retries back off exponentially up to
 `MAX_BACKOFF_SECONDS`. Each POST carries an `Idempotency-Key` header (the
 notification's id), so a receiver can ignore a repeat in the one case no
 sender can rule out: a crash between the webhook's 2xx and our bookkeeping.
+With `HANDOFF_WEBHOOK_SECRET` set, each POST is signed (core/handoffs/signing.py).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 
 import requests
 
-from core.handoffs import spool
+from core.handoffs import signing, spool
 from core.handoffs.store import HandoffStore
 from core.settings import settings
 
@@ -33,12 +35,28 @@ def backoff(attempts: int) -> float:
 
 class WebhookNotifier:
     def __init__(
-        self, store: HandoffStore, url: str | None, timeout: float = REQUEST_TIMEOUT_SECONDS
+        self,
+        store: HandoffStore,
+        url: str | None,
+        timeout: float = REQUEST_TIMEOUT_SECONDS,
+        secret: str | None = None,
     ):
         self.store = store
         self.url = url
         self.timeout = timeout
+        self.secret = secret
         self.session = requests.Session()
+
+    def request(self, notification_id: int, payload: dict) -> tuple[bytes, dict[str, str]]:
+        """The exact body and headers of one POST: the signature covers these bytes."""
+        body = json.dumps(payload, separators=(",", ":"), sort_keys=True).encode("utf-8")
+        headers = {
+            "Content-Type": "application/json",
+            "Idempotency-Key": f"handoff-notification-{notification_id}",
+        }
+        if self.secret:
+            headers.update(signing.signed_headers(self.secret, body))
+        return body, headers
 
     def deliver_due(self) -> int:
         """Tries every notification that is due once; returns how many were delivered."""
@@ -46,12 +64,10 @@ class WebhookNotifier:
             return 0
         delivered = 0
         for notification in self.store.claim_due():
+            body, headers = self.request(notification.id, notification.payload)
             try:
                 response = self.session.post(
-                    self.url,
-                    json=notification.payload,
-                    headers={"Idempotency-Key": f"handoff-notification-{notification.id}"},
-                    timeout=self.timeout,
+                    self.url, data=body, headers=headers, timeout=self.timeout
                 )
                 response.raise_for_status()
             except requests.RequestException as error:
@@ -93,9 +109,20 @@ class NotifierThread(threading.Thread):
 
 def notifier_from_env(store: HandoffStore) -> WebhookNotifier:
     url = settings().handoff_webhook_url
+    secret = settings().handoff_webhook_secret
     if not url:
         logger.warning(
             "HANDOFF_WEBHOOK_URL is not set: handoff notifications are kept and will be "
             "sent once it is configured; staff can list requests with `make handoffs`."
         )
-    return WebhookNotifier(store, url)
+    elif not secret:
+        logger.warning(
+            "HANDOFF_WEBHOOK_SECRET is not set: staff notifications are sent unsigned, so "
+            "the clinic's system cannot tell them from forged ones (docs/staff-webhook.md)."
+        )
+    elif len(secret) < signing.RECOMMENDED_SECRET_LENGTH:
+        logger.warning(
+            "HANDOFF_WEBHOOK_SECRET is shorter than %d characters: use a long random one.",
+            signing.RECOMMENDED_SECRET_LENGTH,
+        )
+    return WebhookNotifier(store, url, secret=secret)

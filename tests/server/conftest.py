@@ -27,6 +27,10 @@ def send(url: str, sender: str, message: str, timeout: float = 30) -> list[dict]
     return response.json()
 
 
+# The action server signs its staff notifications with this (docs/staff-webhook.md).
+WEBHOOK_SECRET = "test-secret-for-the-staff-webhook-0123456789"
+
+
 @pytest.fixture(scope="session")
 def staff_webhook() -> Iterator[StaffWebhook]:
     hook = StaffWebhook()
@@ -74,6 +78,7 @@ def action_port(
         log_path=server_logs / "actions.log",
         HANDOFF_DB_URL=handoff_db_url,
         HANDOFF_WEBHOOK_URL=staff_webhook.url,
+        HANDOFF_WEBHOOK_SECRET=WEBHOOK_SECRET,
         HANDOFF_SPOOL=str(handoff_spool),
     )
     actions.start()

@@ -7,10 +7,11 @@ import uuid
 
 import pytest
 
+from core.handoffs import signing
 from core.handoffs.store import HandoffStore
 from tests.conftest import safety_cases
 from tests.contract import assert_follows_contract
-from tests.server.conftest import send
+from tests.server.conftest import WEBHOOK_SECRET, send
 from tests.staff_webhook import StaffWebhook
 
 pytestmark = pytest.mark.server
@@ -88,6 +89,16 @@ def test_schizophrenia_disclosure_matches_the_contract_example(
         time.sleep(0.2)
     else:
         pytest.fail("staff webhook was not notified")
+    # Signed with the action server's secret, as a clinic's receiver checks it.
+    [(headers, body)] = [
+        (h, b) for h, b in staff_webhook.raw if handoff["handoff_id"].encode() in b
+    ][:1]
+    assert signing.verify(
+        WEBHOOK_SECRET,
+        body,
+        headers.get(signing.TIMESTAMP_HEADER),
+        headers.get(signing.SIGNATURE_HEADER),
+    )
 
 
 def test_callback_form_validates_and_completes(assistant: str, handoff_db_url: str) -> None:
