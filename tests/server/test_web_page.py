@@ -281,3 +281,25 @@ def test_source_titles_are_text_and_only_web_addresses_become_links(page: object
     assert quoted.get_attribute("href") == sources[2]["url"]
     assert quoted.get_attribute("onmouseover") is None
     assert page.evaluate("window.pwned") is False
+
+
+def test_two_questions_show_both_answers_each_with_its_sources(page: object) -> None:
+    """A message with two questions: two answers on the page, each followed by its own sources."""
+    from core.content_store import default_store
+
+    content = default_store().content
+    ask(page, "What are the side effects? And is it FDA approved?")
+    sources = page.locator("deep-chat .answer-sources")
+    page.wait_for_function(
+        "() => document.querySelector('deep-chat').shadowRoot"
+        ".querySelectorAll('.answer-sources').length >= 2"
+    )
+    assert sources.count() == 2
+    first, second = (content.render(t) for t in ("side_effects", "fda_status"))
+    text = chat_text(page)
+    # In the order asked: the first answer and its sources come before the second answer.
+    assert text.index(first.messages[0]) < text.index(second.messages[0])
+    for block, answer in zip((sources.nth(0), sources.nth(1)), (first, second), strict=True):
+        linked = {s.url for s in answer.sources if s.url}
+        hrefs = {a.get_attribute("href") for a in block.locator("a").all()}
+        assert hrefs == linked
