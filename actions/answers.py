@@ -11,12 +11,11 @@ from rasa_sdk.executor import CollectingDispatcher
 from core import contract
 from core.clarify import clarify_options
 from core.content_store import RenderedAnswer, default_store
+from core.context import ANSWER_ACTION, LAST_TOPIC_SLOT
 from core.safety.screen import default_screen
 
 # A message with more questions gets this many answers; the rest are offered as buttons.
 MAX_ANSWERS = 2
-# The topic answered last: a follow-up is read in its light (rasa_server/context_components.py).
-LAST_TOPIC_SLOT = "last_topic"
 
 # After a contraindication handoff, these answers first remind the patient
 # that a clinician reviews their case before anything is booked.
@@ -66,7 +65,7 @@ class ActionAnswerTopic(Action):
     """
 
     def name(self) -> str:
-        return "action_answer_topic"
+        return ANSWER_ACTION
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
@@ -86,12 +85,12 @@ class ActionAnswerTopic(Action):
             return [SlotSet(LAST_TOPIC_SLOT, answered[0])]
         if tracker.get_slot("contraindication_handoff") and ELIGIBILITY_TOPICS & set(answered):
             dispatcher.utter_message(text=content.reply("handoff_reminder"))
-        for topic in answered:
-            answer = content.render(topic)
+        answers = [content.render(topic) for topic in answered]
+        for answer in answers:
             for message in answer.messages:
                 dispatcher.utter_message(text=message)
             dispatcher.utter_message(json_message=contract.answer_item(answer))
-        if not any("988" in m for t in answered for m in content.render(t).messages):
+        if not any("988" in message for answer in answers for message in answer.messages):
             utter_crisis_line_if_named(dispatcher, tracker)
         if offered:
             buttons = [{"title": content.answers[t].title, "payload": f"/{t}"} for t in offered]

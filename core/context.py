@@ -20,18 +20,20 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
+from core.safety.layers import SAFETY_INTENTS
+
 Ranking = Sequence[tuple[str, float]]
+
+# The slot `action_answer_topic` keeps the topic it answered last in; a
+# follow-up is read in its light only right after that action.
+LAST_TOPIC_SLOT = "last_topic"
+ANSWER_ACTION = "action_answer_topic"
 
 # The intent of "tell me more", "why?", "go on": more of the last answer.
 ASK_MORE = "ask_more"
 # A message whose whole reading is one of these is never reread: safety wins
 # over context, and a patient answering a question is not asking one.
-NEVER_REREAD = {
-    "emergency_crisis",
-    "emergency_medical",
-    "emergency_red_flag",
-    "emergency_violence",
-    "disclose_condition",
+NEVER_REREAD = SAFETY_INTENTS | {
     "request_human",
     "affirm",
     "deny",
@@ -140,13 +142,18 @@ def question_parts(text: str) -> list[str]:
     return parts[:MAX_PARTS] if len(parts) >= 2 else []
 
 
+def is_short(text: str) -> bool:
+    """Short enough to be a follow-up: a long message stands on its own."""
+    return len(words(text)) <= FOLLOW_UP_MAX_WORDS
+
+
 def leans_on_context(text: str) -> bool:
     """A short message that refers back ("are they permanent?", "what about Cigna?").
 
     A short message the model cannot place on its own ("even water?") is
     read in context too (`decide`).
     """
-    return len(words(text)) <= FOLLOW_UP_MAX_WORDS and bool(LEANS_ON_CONTEXT.search(text))
+    return is_short(text) and bool(LEANS_ON_CONTEXT.search(text))
 
 
 def with_context(text: str, last_title: str) -> str:
@@ -243,9 +250,8 @@ def decide(
     sure = confident_topic(whole, topics, WHOLE_SURE_CONFIDENCE)
     if len(parts) >= 2 and (sure is None or sure == parts[0]):
         return Reading(parts, "parts")
-    unread = intent in {"out_of_scope", "nlu_fallback"}
-    short = len(words(text)) <= FOLLOW_UP_MAX_WORDS
-    if last_topic and contextual is not None and (leans_on_context(text) or (unread and short)):
+    unplaced = intent in {"out_of_scope", "nlu_fallback"} and is_short(text)
+    if last_topic and contextual is not None and (leans_on_context(text) or unplaced):
         topic = read_follow_up(whole, contextual, last_topic, topics)
         if topic:
             return Reading((topic,), "follow_up")

@@ -35,8 +35,6 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from core import context
 from core.content_store import default_store
 
-ANSWER_ACTION = "action_answer_topic"
-LAST_TOPIC_SLOT = "last_topic"
 READING = "reading"
 # The added messages of a patient's message, kept on it between the two components.
 ADDED = "context_added_messages"
@@ -48,9 +46,9 @@ def last_answered_topic(tracker: DialogueStateTracker | None) -> str | None:
         return None
     for event in reversed(tracker.events):
         if isinstance(event, ActionExecuted) and event.action_name != "action_listen":
-            if event.action_name != ANSWER_ACTION:
+            if event.action_name != context.ANSWER_ACTION:
                 return None
-            return tracker.get_slot(LAST_TOPIC_SLOT)
+            return tracker.get_slot(context.LAST_TOPIC_SLOT)
     return None
 
 
