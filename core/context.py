@@ -52,6 +52,9 @@ NEVER_REREAD = SAFETY_INTENTS | {
 # questions of topics_out_of_scope.yml (none should get a second answer).
 PART_MIN_CONFIDENCE = 0.15
 SUPPORTING_TOPICS = 4
+# ... and gives it at least this share: in a long story with one question, the
+# fourth topic of the whole reading is often only an echo of the story's words.
+SUPPORTING_MIN_CONFIDENCE = 0.02
 # A whole reading this sure of one topic, when the first part asks another,
 # means one question with an aside before it: it is answered on its own.
 WHOLE_SURE_CONFIDENCE = 0.8
@@ -189,7 +192,11 @@ def read_parts(
     causes it?"), and an aside in a story reads like a question, so each
     part's topic must also be one the whole message's reading ranks high.
     """
-    supported = [name for name, _ in whole if name in topics][:SUPPORTING_TOPICS]
+    supported = [
+        name
+        for name, confidence in whole
+        if name in topics and confidence >= SUPPORTING_MIN_CONFIDENCE
+    ][:SUPPORTING_TOPICS]
     found: list[str] = []
     for ranking in part_rankings:
         best = next(((n, c) for n, c in ranking if n in topics), None)

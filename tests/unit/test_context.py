@@ -107,6 +107,17 @@ def test_a_part_the_whole_message_does_not_support_is_not_answered() -> None:
     assert decide([("cost", 0.9)], parts=[[("cost", 0.9)], [("insurance", 0.1)]]) is None
 
 
+def test_a_part_whose_topic_the_whole_message_barely_gives_a_share_is_not_answered() -> None:
+    """Among the whole reading's first few topics, one with under 2% is an echo of a story."""
+    parts = [[("side_effects", 0.6)], [("relief_duration", 0.9)]]
+    echo = [("relief_duration", 0.7), ("cost", 0.1), ("side_effects", 0.01)]
+    assert decide(echo, parts=parts) is None
+    asked = [("relief_duration", 0.7), ("cost", 0.1), ("side_effects", 0.05)]
+    assert decide(asked, parts=parts) == context.Reading(
+        ("side_effects", "relief_duration"), "parts"
+    )
+
+
 def test_safety_wins_over_parts_and_context() -> None:
     for intent in ("emergency_crisis", "disclose_condition", "emergency_red_flag"):
         whole = [(intent, 1.0), ("cost", 0.1)]
