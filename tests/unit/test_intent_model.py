@@ -106,6 +106,20 @@ def test_saved_model_is_plain_arrays_and_loads_identically(tmp_path) -> None:
     assert LinearIntentModel.load(path).predict(TOY) == model.predict(TOY)
 
 
+def test_weights_are_kept_once_in_single_precision_fitted_or_loaded(tmp_path) -> None:
+    """Every Rasa process holds the weights: no double precision, no transposed copy."""
+    fitted = LinearIntentModel.fit(TOY, TOY_LABELS)
+    path = tmp_path / "model.npz"
+    fitted.save(path)
+    for model in (fitted, LinearIntentModel.load(path)):
+        assert model.weights.dtype == np.float32
+        by_feature = model._weights_by_feature
+        assert by_feature.flags.c_contiguous
+        assert np.shares_memory(by_feature, model.weights)
+        model.predict(TOY)
+        assert model.__dict__.keys() == {"intents", "idf", "weights", "bias"}
+
+
 # --- the Rasa component --------------------------------------------------------------
 
 
