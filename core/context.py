@@ -85,7 +85,7 @@ QUESTION_START = re.compile(
     re.IGNORECASE,
 )
 ASKING = re.compile(
-    r"\b(?:wonder(?:ing)?|want(?:ed)? to know|like to know|curious|need to know|not sure)\b",
+    r"\b(?:wonder(?:ing)?|(?:wants?|wanted|like|need) to (?:know|ask)|curious|not sure)\b",
     re.IGNORECASE,
 )
 

@@ -36,6 +36,10 @@ TOPICS = {
             "i was wondering how long it lasts plus can i drive after",
             ["i was wondering how long it lasts", "can i drive after"],
         ),
+        (
+            "my husband wants to know how long each session is and if he can drive after",
+            ["my husband wants to know how long each session is", "if he can drive after"],
+        ),
     ],
 )
 def test_a_message_with_several_questions_is_read_question_by_question(
