@@ -83,15 +83,26 @@ def file_in(folder: Path, name: str) -> Path:
     return path
 
 
+class WebApp(Sanic):
+    """Sanic, startable more than once in a process (the tests start several servers).
+
+    Sanic rewrites its request handler each time an app starts; in `test_mode`
+    it rewrites from the original rather than from the last app's rewrite,
+    which fails.
+    """
+
+    test_mode = True
+
+
 _app_numbers = itertools.count(1)
 
 
-def create_app(assistant_url: str, staff_console: object | None = None) -> Sanic:
+def create_app(assistant_url: str, staff_console: object | None = None) -> WebApp:
     """The page's app; with a `tools.staff_console.StaffConsole`, the staff console too."""
     from tools.staff_console import STAFF_POLICY, add_staff_console
 
     # Sanic keeps a registry of apps by name: one name per app in this process.
-    app = Sanic(f"clinic_web_{next(_app_numbers)}", configure_logging=False, strict_slashes=True)
+    app = WebApp(f"clinic_web_{next(_app_numbers)}", configure_logging=False, strict_slashes=True)
     app.config.ACCESS_LOG = False
     app.config.FALLBACK_ERROR_FORMAT = "text"
     if settings().web_proxies_count:
