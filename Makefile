@@ -18,7 +18,7 @@ export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONPATH := $(CURDIR)
 
-.PHONY: help install system-packages run shell handoffs purge forget bench topics train validate lint format test test-unit e2e lock clean
+.PHONY: help install system-packages run shell handoffs staff-user purge forget bench topics train validate lint format test test-unit e2e lock clean
 
 help:
 	@echo "make run    - set up, train if data changed, start the assistant (Ctrl-C stops it)"
@@ -26,6 +26,7 @@ help:
 	@echo "make test-unit                 - only the tests that start no server (under a minute)"
 	@echo "make shell  - talk to the assistant in the terminal (staff)"
 	@echo "make handoffs ARGS='list | show h-000001 | resolve h-000001' - staff: handoff requests"
+	@echo "make staff-user NAME=<login> ROLE=<staff|curator|admin> - staff console account"
 	@echo "make purge [DAYS=30]           - delete data older than RETENTION_DAYS (default 90)"
 	@echo "make forget ID=<conversation>  - delete one patient's data everywhere"
 	@echo "make bench                     - benchmarks vs Rasa's default config (5+ hours)"
@@ -93,6 +94,11 @@ shell: $(MODEL)
 ARGS ?= list
 handoffs: install
 	$(BIN)/python -m tools.handoffs $(ARGS)
+
+# The password is asked for, or read from STAFF_PASSWORD (scripted set-up).
+staff-user: install
+	@test -n "$(NAME)" -a -n "$(ROLE)" || { echo "usage: make staff-user NAME=<login> ROLE=<staff|curator|admin>"; exit 2; }
+	$(BIN)/python -m tools.staff_user "$(NAME)" "$(ROLE)"
 
 purge: install
 	$(BIN)/python -m tools.privacy purge $(if $(DAYS),--days $(DAYS))

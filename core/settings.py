@@ -88,6 +88,15 @@ SETTINGS = {
     ),
     "log_dir": Setting("ASSISTANT_LOG_DIR", str(VAR_DIR / "log"), "`make run`'s log files"),
     "web_host": Setting("WEB_HOST", "127.0.0.1", "the interface the demo page listens on"),
+    "web_proxies_count": Setting(
+        "WEB_PROXIES_COUNT",
+        "0",
+        "reverse proxies in front of the page and staff console whose X-Forwarded-For and "
+        "X-Forwarded-Proto are trusted",
+    ),
+    "staff_password": Setting(
+        "STAFF_PASSWORD", None, "the password `make staff-user` sets without asking"
+    ),
     "log_level": Setting("LOG_LEVEL", "INFO", "the action server's log level"),
     "action_server_host": Setting(
         "ACTION_SERVER_HOST", "127.0.0.1", "the interface the action server listens on"
@@ -112,6 +121,8 @@ class Settings:
     allowed_origins: tuple[str, ...]
     log_dir: Path
     web_host: str
+    web_proxies_count: int
+    staff_password: str | None
     log_level: str
     action_server_host: str
     action_server_port: int

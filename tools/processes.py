@@ -215,6 +215,20 @@ def action_server(port: int, log_path: Path | None = None, **env: str) -> Manage
     )
 
 
+def web_server(
+    port: int, assistant_url: str, log_path: Path | None = None, **env: str
+) -> ManagedProcess:
+    """The page and staff console server (`python -m tools.web_server`) as its own process."""
+    return ManagedProcess(
+        name="web server",
+        command=[sys.executable, "-m", "tools.web_server", "--port", str(port),
+                 "--host", "127.0.0.1", "--assistant-url", assistant_url],
+        health_url=f"http://127.0.0.1:{port}/",
+        env=assistant_env(**env),
+        log_path=log_path,
+    )  # fmt: skip
+
+
 def rasa_server(
     port: int,
     action_port: int,

@@ -30,6 +30,8 @@ def banner(rasa_port: int, web_port: int) -> str:
     return (
         "\nThe assistant is running.\n"
         f"  Clinic page:  http://localhost:{web_port}/\n"
+        f"  Staff inbox:  http://localhost:{web_port}/staff/ "
+        "(accounts: make staff-user NAME=<login> ROLE=<staff|curator|admin>)\n"
         f"  REST channel: {url}\n"
         f"  Try it:       curl -s -X POST {url} -H 'Content-Type: application/json' "
         '-d \'{"sender": "demo-1", "message": "What is ketamine?"}\'\n'

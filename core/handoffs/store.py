@@ -29,7 +29,9 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     delete,
+    inspect,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Engine
@@ -78,6 +80,14 @@ class HandoffRow(Base):
     contact_phone = Column(String(40))
     contact_email = Column(String(254))
     callback_time = Column(String(200))
+    # Added with the staff console: who resolved a request, and their note.
+    resolved_by = Column(String(64))
+    resolution_note = Column(Text)
+
+
+# Columns added after the first release, with their SQL type: a database made
+# before them gets them on first use (create_all adds tables, not columns).
+ADDED_COLUMNS = {"resolved_by": "VARCHAR(64)", "resolution_note": "TEXT"}
 
 
 class NotificationRow(Base):
@@ -111,6 +121,8 @@ class Handoff:
     contact_phone: str | None
     contact_email: str | None
     callback_time: str | None
+    resolved_by: str | None = None
+    resolution_note: str | None = None
 
     @classmethod
     def from_row(cls, row: HandoffRow) -> Handoff:
@@ -129,6 +141,8 @@ class Handoff:
             contact_phone=row.contact_phone,
             contact_email=row.contact_email,
             callback_time=row.callback_time,
+            resolved_by=row.resolved_by,
+            resolution_note=row.resolution_note,
         )
 
     def summary(self) -> dict[str, Any]:
@@ -176,9 +190,18 @@ class HandoffStore:
         # must start (and spool requests) while the database is unreachable.
         if not self._schema_ready:
             Base.metadata.create_all(self.engine)
+            self._add_missing_columns()
             self._schema_ready = True
         with self._sessions.begin() as session:
             yield session
+
+    def _add_missing_columns(self) -> None:
+        present = {column["name"] for column in inspect(self.engine).get_columns("handoffs")}
+        missing = {name: kind for name, kind in ADDED_COLUMNS.items() if name not in present}
+        if missing:
+            with self.engine.begin() as connection:
+                for name, kind in missing.items():
+                    connection.execute(text(f"ALTER TABLE handoffs ADD COLUMN {name} {kind}"))
 
     # --- handoffs -------------------------------------------------------------
 
@@ -241,21 +264,28 @@ class HandoffStore:
             self._enqueue(session, row.id, f"callback.{callback}", handoff)
             return handoff
 
-    def resolve(self, handoff_id: str) -> Handoff:
+    def resolve(self, handoff_id: str, note: str | None = None, by: str | None = None) -> Handoff:
+        """Marks a request resolved, with who resolved it and their note (both optional)."""
         with self._session() as session:
             row = self._row(session, handoff_id)
             row.status, row.resolved_at = RESOLVED, utcnow()
+            row.resolved_by, row.resolution_note = by, note
             return Handoff.from_row(row)
 
     def get(self, handoff_id: str) -> Handoff:
         with self._session() as session:
             return Handoff.from_row(self._row(session, handoff_id))
 
-    def list(self, status: str | None = OPEN) -> list[Handoff]:
+    def list(
+        self, status: str | None = OPEN, reason: str | None = None, newest_first: bool = False
+    ) -> list[Handoff]:
         with self._session() as session:
-            query = select(HandoffRow).order_by(HandoffRow.id)
+            order = HandoffRow.id.desc() if newest_first else HandoffRow.id
+            query = select(HandoffRow).order_by(order)
             if status:
                 query = query.where(HandoffRow.status == status)
+            if reason:
+                query = query.where(HandoffRow.reason == reason)
             return [Handoff.from_row(row) for row in session.execute(query).scalars()]
 
     def forget_conversation(self, conversation_id: str) -> int:

@@ -27,6 +27,7 @@ from tools.processes import (
     rasa_server,
     redis_server,
     tracker_store_config,
+    web_server,
 )
 
 pytestmark = pytest.mark.server
@@ -201,3 +202,71 @@ def test_simultaneous_turns_get_distinct_tickets(redis: str) -> None:
         )
     issued = [t for per_server in tickets for t in per_server]
     assert sorted(issued) == list(range(len(issued)))
+
+
+STAFF_PASSWORD = "a replica-proof password"
+
+
+@pytest.fixture(scope="module")
+def consoles(
+    replicas: list[str], postgres: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[list[str]]:
+    """Two page and staff console servers on the shared PostgreSQL; yields their base URLs."""
+    from core.staff.store import StaffStore
+
+    StaffStore(f"{postgres}/handoffs").set_account("nurse", "staff", STAFF_PASSWORD)
+    logs = tmp_path_factory.mktemp("consoles")
+    env = {"HANDOFF_DB_URL": f"{postgres}/handoffs", "TRACKER_STORE_URL": f"{postgres}/trackers",
+           "WEB_PROXIES_COUNT": "1"}  # fmt: skip
+    ports = [free_port(), free_port()]
+    servers = [
+        web_server(port, replicas[0], log_path=logs / f"web-{port}.log", **env) for port in ports
+    ]
+    for server in servers:
+        server.start()
+    try:
+        for server in servers:
+            server.wait_ready(timeout=60)
+        yield [f"http://127.0.0.1:{port}" for port in ports]
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def test_a_staff_session_opened_on_one_console_reads_the_inbox_on_the_other(
+    replicas: list[str], consoles: list[str]
+) -> None:
+    import requests
+
+    message = "I was diagnosed with schizophrenia, can I still do ketamine?"
+    sender = f"scale-staff-{uuid.uuid4()}"
+    reply = requests.post(replicas[0], json={"sender": sender, "message": message}, timeout=60)
+    [handoff] = [i["custom"] for i in reply.json() if i.get("custom", {}).get("kind") == "handoff"]
+    staff = requests.Session()
+    staff.headers["X-Forwarded-For"] = "198.51.100.20"
+    login = staff.post(f"{consoles[0]}/staff/api/login",
+                       json={"username": "nurse", "password": STAFF_PASSWORD})  # fmt: skip
+    assert login.status_code == 200
+    inbox = staff.get(f"{consoles[1]}/staff/api/handoffs")
+    assert inbox.status_code == 200
+    assert handoff["handoff_id"] in [h["handoff_id"] for h in inbox.json()["handoffs"]]
+    detail = staff.get(f"{consoles[1]}/staff/api/handoffs/{handoff['handoff_id']}").json()
+    assert detail["handoff"]["transcript_source"] == "conversation"  # from PostgreSQL's trackers
+    assert message in [t["text"] for t in detail["handoff"]["transcript"]]
+    csrf = {"X-CSRF-Token": login.json()["csrf_token"]}
+    assert staff.post(f"{consoles[1]}/staff/api/logout", headers=csrf).status_code == 200
+    assert staff.get(f"{consoles[0]}/staff/api/handoffs").status_code == 401
+
+
+def test_failed_logins_on_both_consoles_add_up_to_one_lockout(consoles: list[str]) -> None:
+    import requests
+
+    wrong = {"username": "nurse", "password": "not the password"}
+    codes = [
+        requests.post(f"{consoles[n % 2]}/staff/api/login", json=wrong,
+                      headers={"X-Forwarded-For": f"203.0.113.{n}"}).status_code
+        for n in range(5)
+    ]  # fmt: skip
+    assert codes == [401, 401, 401, 401, 429]
+    right = {"username": "nurse", "password": STAFF_PASSWORD}
+    assert requests.post(f"{consoles[0]}/staff/api/login", json=right).status_code == 429

@@ -1,0 +1,1 @@
+"""Clinic staff: accounts, sessions, lockouts and the audit log (plain Python, no framework)."""

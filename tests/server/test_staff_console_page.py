@@ -1,0 +1,167 @@
+"""The staff console in a real browser (Debian's Chromium, driven by Playwright).
+
+Handoffs are created the way patients create them: messages to the real
+Rasa server's REST channel, handled by the real action server. The console
+reads the same handoff database and tracker store as those servers.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.server.conftest import send
+from tests.server.test_web_page import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tools.processes import free_port
+
+pytestmark = pytest.mark.server
+
+PASSWORD = "the staff password, long"
+DISCLOSURE = "I was diagnosed with schizophrenia, can I still do ketamine?"
+
+
+@pytest.fixture(scope="module")
+def console_url(assistant: str, handoff_db_url: str, tracker_db: Path) -> Iterator[str]:
+    from tools.staff_console import StaffConsole
+    from tools.web_server import serve_page
+
+    console = StaffConsole.from_urls(handoff_db_url, f"sqlite:///{tracker_db}")
+    console.staff.set_account("nurse", "staff", PASSWORD)
+    console.staff.set_account("admin", "admin", PASSWORD)
+    port = free_port()
+    server = serve_page(port, assistant, staff_console=console)
+    yield f"http://localhost:{port}/staff/"
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: make test installs it"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: object, console_url: str, request: pytest.FixtureRequest) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 860})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("console", lambda m: errors.append(m.text) if "Content Security" in m.text else None)
+    page.goto(console_url)
+    yield page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    assert not errors, errors  # no script error, nothing the policy blocked
+
+
+def log_in(page: object, username: str, password: str = PASSWORD) -> None:
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("#login button[type=submit]")
+
+
+def new_handoff(assistant: str, message: str = DISCLOSURE) -> str:
+    reply = send(assistant, f"staff-{uuid.uuid4()}", message)
+    [handoff] = [i["custom"] for i in reply if i.get("custom", {}).get("kind") == "handoff"]
+    return handoff["handoff_id"]
+
+
+def test_a_new_handoff_appears_in_the_inbox_by_itself(page: object, assistant: str) -> None:
+    """Logged in and waiting: a patient's handoff shows up with its age, no reload needed."""
+    log_in(page, "nurse")
+    page.locator("#inbox, #inbox-empty").first.wait_for()
+    seconds = []
+    for _ in range(4):
+        time.sleep(random.uniform(0, 5))  # any moment of the 5 s polling cycle
+        handoff_id = new_handoff(assistant)
+        created = time.monotonic()
+        row = page.locator(f"#inbox tr[data-handoff='{handoff_id}']")
+        row.wait_for(timeout=20000)
+        seconds.append(time.monotonic() - created)
+        assert "schizophrenia" not in row.inner_text()  # conditions are categories
+        assert "psychosis" in row.inner_text() and "just now" in row.inner_text()
+    figures = {"seconds": [round(s, 2) for s in seconds],
+               "median": round(statistics.median(seconds), 2)}  # fmt: skip
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "staff_inbox_latency.json").write_text(json.dumps(figures))
+    assert max(seconds) < 10, figures  # polled every 5 s
+
+
+def test_staff_read_the_transcript_as_text_and_resolve_with_a_note(
+    page: object, assistant: str
+) -> None:
+    sender = f"staff-{uuid.uuid4()}"
+    attack = '<img src=x onerror="window.pwned=true"> my back hurts'
+    send(assistant, sender, attack)
+    reply = send(assistant, sender, DISCLOSURE)
+    [handoff] = [i["custom"] for i in reply if i.get("custom", {}).get("kind") == "handoff"]
+    handoff_id = handoff["handoff_id"]
+    page.evaluate("window.pwned = false")
+    log_in(page, "nurse")
+    page.locator(f"#inbox tr[data-handoff='{handoff_id}'] button").click()
+    transcript = page.locator("#transcript")
+    transcript.wait_for()
+    text = transcript.inner_text()
+    assert attack in text and DISCLOSURE in text, "the whole conversation, as text"
+    assert page.locator("#transcript img").count() == 0 and page.evaluate("window.pwned") is False
+    page.fill("#resolve textarea", "Called back; booked a consult with Dr. Lee")
+    page.click("#resolve button[type=submit]")
+    page.locator("#resolution-note").wait_for()
+    assert page.locator("#resolution-note").inner_text() == (
+        "Called back; booked a consult with Dr. Lee"
+    )
+    page.locator(f"#inbox tr[data-handoff='{handoff_id}']").wait_for(state="detached")
+    page.select_option("#status-filter", "resolved")
+    page.locator(f"#inbox tr[data-handoff='{handoff_id}']").wait_for()
+
+
+def test_filters_by_reason_and_admins_read_the_audit_log(page: object, assistant: str) -> None:
+    person = new_handoff(assistant, "I want to talk to a real person please")
+    log_in(page, "admin")
+    page.locator(f"#inbox tr[data-handoff='{person}']").wait_for()
+    page.select_option("#reason-filter", "contraindication")
+    page.locator(f"#inbox tr[data-handoff='{person}']").wait_for(state="detached")
+    assert "Asked for a person" not in page.locator("#inbox").inner_text()
+    page.select_option("#reason-filter", "user_request")
+    page.locator(f"#inbox tr[data-handoff='{person}'] button").click()
+    page.locator("#transcript").wait_for()
+    page.click("#audit-tab")
+    page.locator("#audit").wait_for()
+    assert f"handoff.view{person}" in page.locator("#audit").inner_text().replace("\t", "")
+
+
+def test_logging_out_returns_to_the_login_form(page: object) -> None:
+    log_in(page, "nurse")
+    page.click("#logout")
+    page.locator("#login").wait_for()
+    page.reload()
+    page.locator("#login").wait_for()  # the session is gone on the server too
+
+
+def test_five_wrong_passwords_show_the_lockout_message(page: object, handoff_db_url: str) -> None:
+    """Last in this file: it locks this browser's address (127.0.0.1), then clears the lock."""
+    from sqlalchemy import create_engine, text
+
+    try:
+        for attempt in range(5):
+            log_in(page, "nurse", "not the password")
+            expected = "locked" if attempt == 4 else "Wrong login or password"
+            page.locator("#login-error", has_text=expected).wait_for()
+        log_in(page, "nurse")  # the right password: still locked
+        page.locator("#login-error", has_text="Try again in 15 minutes").wait_for()
+    finally:
+        with create_engine(handoff_db_url).begin() as connection:
+            connection.execute(text("DELETE FROM staff_login_failures"))
