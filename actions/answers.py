@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType, SlotSet, UserUtteranceReverted
+from rasa_sdk.events import EventType, FollowupAction, SlotSet, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from core import contract
+from core import contract, escalation
 from core.clarify import clarify_options
-from core.content_store import RenderedAnswer, default_store
+from core.content_store import Content, RenderedAnswer, default_store
 from core.context import ANSWER_ACTION, LAST_TOPIC_SLOT
 from core.safety.screen import default_screen
 
@@ -48,6 +49,43 @@ def utter_crisis_line_if_named(dispatcher: CollectingDispatcher, tracker: Tracke
         dispatcher.utter_message(text=default_store().content.reply("crisis_line"))
 
 
+# The domain response that offers a person (a yes leads into the user_request handoff).
+OFFER_PERSON = "utter_offer_person"
+# The entity a "Did this help?" button's payload names the rated topic with.
+RATED_TOPIC_ENTITY = "rated_topic"
+
+
+def rating_buttons(content: Content, topic: str) -> list[dict[str, str]]:
+    """ "Did this help?" Yes/No for one answer: each payload names the topic it rates.
+
+    A reply with two answers gets a pair under each, so each rates its own topic.
+    """
+    entities = json.dumps({RATED_TOPIC_ENTITY: topic})
+    return [
+        {"title": button["title"], "payload": f"{button['payload']}{entities}"}
+        for button in content.buttons("rate_prompt")
+    ]
+
+
+def utter_rating_prompt(dispatcher: CollectingDispatcher, topic: str) -> None:
+    content = default_store().content
+    dispatcher.utter_message(
+        text=content.reply("rate_prompt"), buttons=rating_buttons(content, topic)
+    )
+
+
+def offer_person_if_stuck(tracker: Tracker, this_turn: str) -> list[EventType]:
+    """Runs the offer of a person next after the second unhelpful turn in a row.
+
+    Not when the conversation already has a handoff: staff are on it.
+    """
+    if tracker.get_slot("handoff_id"):
+        return []
+    if escalation.should_offer_person(tracker.events, this_turn):
+        return [FollowupAction(OFFER_PERSON)]
+    return []
+
+
 def utter_fallback(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """What the assistant can help with and how to reach the clinic."""
     dispatcher.utter_message(text=default_store().content.reply("fallback"))
@@ -77,7 +115,7 @@ class ActionAnswerTopic(Action):
             topic = contract.latest_intent(tracker.latest_message)
             if topic not in content.answers:
                 utter_fallback(dispatcher, tracker)
-                return []
+                return offer_person_if_stuck(tracker, escalation.FAILED)
             topics = [topic]
         answered, offered = topics[:MAX_ANSWERS], topics[MAX_ANSWERS:]
         if reading.get("how") == "more":
@@ -90,6 +128,7 @@ class ActionAnswerTopic(Action):
             for message in answer.messages:
                 dispatcher.utter_message(text=message)
             dispatcher.utter_message(json_message=contract.answer_item(answer))
+            utter_rating_prompt(dispatcher, answer.topic)
         if not any("988" in message for answer in answers for message in answer.messages):
             utter_crisis_line_if_named(dispatcher, tracker)
         if offered:
@@ -108,6 +147,7 @@ def utter_more(dispatcher: CollectingDispatcher, answer: RenderedAnswer) -> None
         titles = "\n".join(f"- {source.title}" for source in answer.sources)
         dispatcher.utter_message(text=f"{content.reply('more_sources')}\n{titles}")
     dispatcher.utter_message(json_message=contract.answer_item(answer))
+    utter_rating_prompt(dispatcher, answer.topic)
 
 
 class ActionClarify(Action):
@@ -124,14 +164,14 @@ class ActionClarify(Action):
         options = clarify_options(ranking, content.answers)
         if not options:
             utter_fallback(dispatcher, tracker)
-            return []
+            return offer_person_if_stuck(tracker, escalation.FAILED)
         buttons = [
             {"title": content.answers[topic].title, "payload": f"/{topic}"} for topic in options
         ]
         dispatcher.utter_message(text=content.reply("clarify"), buttons=buttons)
         utter_crisis_line_if_named(dispatcher, tracker)
         dispatcher.utter_message(json_message=contract.clarify_item(options))
-        return []
+        return offer_person_if_stuck(tracker, escalation.CLARIFIED)
 
 
 class ActionFallback(Action):
@@ -144,9 +184,10 @@ class ActionFallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         utter_fallback(dispatcher, tracker)
+        offer = offer_person_if_stuck(tracker, escalation.FAILED)
         if contract.latest_intent(tracker.latest_message) == "out_of_scope":
-            return []
+            return offer
         # A core fallback: forget the turn, as Rasa's own fallback does, so the
         # dialogue waits for the patient instead of predicting this action
         # again (the same message ten times) and reading later turns wrongly.
-        return [UserUtteranceReverted()]
+        return [UserUtteranceReverted(), *offer]

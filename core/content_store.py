@@ -64,10 +64,20 @@ REPLY_KEYS = {
     "more_sources",
     "more_no_sources",
     "also_asked",
+    "rate_prompt",
+    "rated_up",
+    "rated_down",
+    "rated_nothing",
+    "forget_done",
+    "forget_kept_sent",
+    "forget_failed",
 }
 # Replies that offer buttons, and the payloads they must offer: the dialogue
 # reacts to these (data/rules.yml), so content may word the titles, not change them.
-REPLY_BUTTONS = {"callback_offer": ("/affirm", "/deny")}
+REPLY_BUTTONS = {
+    "callback_offer": ("/affirm", "/deny"),
+    "rate_prompt": ("/answer_helped", "/answer_not_helped"),
+}
 PAGE_KEYS = {
     "heading",
     "welcome",
@@ -78,6 +88,8 @@ PAGE_KEYS = {
     "request_refused",
     "request_failed",
     "unreachable",
+    "rating_yes_label",
+    "rating_no_label",
     "handoff_banner",
     "emergency_banners",
 }

@@ -42,6 +42,9 @@ NEVER_REREAD = SAFETY_INTENTS | {
     "goodbye",
     "thank",
     "bot_challenge",
+    "answer_helped",
+    "answer_not_helped",
+    "forget_conversation",
 }
 
 # --- two-part questions -----------------------------------------------------

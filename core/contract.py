@@ -74,3 +74,15 @@ def spooled_handoff_item(request: dict[str, Any], provisional_id: str) -> dict[s
 
 def ask_item(slot: str) -> dict[str, Any]:
     return {"kind": "ask", "slot": slot}
+
+
+def feedback_item(rating: str, topic: str | None) -> dict[str, Any]:
+    """The patient's rating of an answer, acknowledged (`topic`: the answer it rates)."""
+    item: dict[str, Any] = {"kind": "feedback", "rating": rating}
+    if topic:
+        item["topic"] = topic
+    return item
+
+
+def smalltalk_item(act: str) -> dict[str, Any]:
+    return {"kind": "smalltalk", "act": act}

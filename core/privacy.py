@@ -1,7 +1,15 @@
 """Retention and deletion across every place the assistant keeps patient data.
 
 Plain Python over SQLAlchemy: the tracker store (Rasa's `events` table), the
-handoff store with its notification outbox, and the local handoff spool.
+handoff store with its notification outbox, the answer ratings, and the local
+handoff spool.
+
+A patient can delete their own conversation from the chat ("delete my
+conversation", `actions/privacy.py`). The action server deletes what lives in
+the handoff database and the spool, then sets the `FORGET_SLOT` slot; the Rasa
+server's tracker store deletes the conversation's events when it would save
+them (rasa_server/tracker_store.py), so the turn that asked is deleted too:
+Rasa writes a turn's events only after its actions ran.
 """
 
 from __future__ import annotations
@@ -11,11 +19,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect, select, text
 
+from core.feedback.store import FeedbackStore
 from core.handoffs import spool
-from core.handoffs.store import HandoffStore, utcnow
+from core.handoffs.store import HandoffRow, HandoffStore, NotificationRow, public_id, utcnow
 from core.settings import settings
+
+# The slot that asks the tracker store to delete a conversation instead of saving it.
+FORGET_SLOT = "forget_conversation"
 
 
 def retention_days() -> int:
@@ -34,19 +46,53 @@ class Report:
     handoffs: int = 0
     spooled: int = 0
     open_handoffs_kept: int = 0
+    ratings: int = 0
+
+
+def sent_to_staff(handoffs: HandoffStore, conversation_id: str) -> list[str]:
+    """The conversation's handoff requests whose notification reached the staff webhook.
+
+    Deleting them here cannot delete the copy in the clinic's own systems:
+    the patient is told so.
+    """
+    with handoffs.engine.connect() as connection:
+        if not inspect(connection).has_table(NotificationRow.__tablename__):
+            return []
+        rows = connection.execute(
+            select(HandoffRow.id)
+            .join(NotificationRow, NotificationRow.handoff_id == HandoffRow.id)
+            .where(HandoffRow.conversation_id == conversation_id)
+            .where(NotificationRow.delivered_at.is_not(None))
+            .distinct()
+            .order_by(HandoffRow.id)
+        ).scalars()
+        return [public_id(number) for number in rows]
 
 
 class PatientData:
-    def __init__(self, tracker_url: str, handoffs: HandoffStore, spool_path: Path | None = None):
-        self.tracker = create_engine(tracker_url, future=True)
+    """Every store of patient data; `tracker_url` None leaves the tracker store alone.
+
+    The action server passes None: it does not reach the tracker store, whose
+    conversation the Rasa server deletes itself (`FORGET_SLOT`).
+    """
+
+    def __init__(
+        self,
+        tracker_url: str | None,
+        handoffs: HandoffStore,
+        spool_path: Path | None = None,
+        feedback: FeedbackStore | None = None,
+    ):
+        self.tracker = create_engine(tracker_url, future=True) if tracker_url else None
         self.handoffs = handoffs
         self.spool_path = spool_path
+        self.feedback = feedback or FeedbackStore(engine=handoffs.engine)
 
     def _has_events_table(self) -> bool:
-        return inspect(self.tracker).has_table("events")
+        return self.tracker is not None and inspect(self.tracker).has_table("events")
 
     def forget(self, conversation_id: str) -> Report:
-        """Deletes one conversation everywhere: its messages, handoffs and notifications."""
+        """Deletes one conversation everywhere: messages, handoffs, notifications, ratings."""
         report = Report()
         if self._has_events_table():
             with self.tracker.begin() as connection:
@@ -56,6 +102,7 @@ class PatientData:
                 ).rowcount
             report.conversations = int(report.events > 0)
         report.handoffs = self.handoffs.forget_conversation(conversation_id)
+        report.ratings = self.feedback.forget_conversation(conversation_id)
         report.spooled = spool.forget(conversation_id, self.spool_path)
         return report
 
@@ -84,4 +131,5 @@ class PatientData:
         report.handoffs, report.open_handoffs_kept = self.handoffs.purge_resolved(
             utcnow() - dt.timedelta(days=days)
         )
+        report.ratings = self.feedback.purge(utcnow() - dt.timedelta(days=days))
         return report

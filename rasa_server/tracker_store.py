@@ -11,6 +11,12 @@ conversations in memory. Before it trusts that copy it asks the database for
 the conversation's row count and highest row id, one indexed query: if
 anything else wrote or deleted rows (another Rasa server, a privacy deletion),
 they differ, and it reads the database as Rasa does.
+
+A conversation whose `forget_conversation` slot is set (the patient asked to
+delete it and confirmed: actions/privacy.py) is deleted instead of saved.
+Rasa saves a turn only after its actions ran, so a deletion by anyone else
+during the turn would be undone by that save; here the turn that asked is
+deleted with the rest.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted, deserialise_events
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+
+from core.privacy import FORGET_SLOT
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +152,9 @@ class CachedSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Appends the events the table does not hold yet, as SQLTrackerStore does."""
+        if tracker.get_slot(FORGET_SLOT):
+            self.forget(tracker.sender_id)
+            return
         await self.stream_events(tracker)
         sender_id = tracker.sender_id
         events = list(tracker.events)
@@ -166,6 +177,15 @@ class CachedSQLTrackerStore(SQLTrackerStore):
         if base is not None and after.rows == stamp.rows + len(new):
             self._remember(sender_id, after, events)
         logger.debug(f"Tracker with sender_id '{sender_id}' stored to database")
+
+    def forget(self, sender_id: str) -> None:
+        """Deletes every event of the conversation, in every session."""
+        table = self.SQLEvent.__table__
+        with self.session_scope() as session:
+            session.execute(table.delete().where(table.c.sender_id == sender_id))
+            session.commit()
+        self._cache.pop(sender_id, None)
+        logger.debug("A conversation was deleted at the patient's request")
 
 
 def extends(events: Sequence[Event], prefix: Sequence[Event]) -> bool:

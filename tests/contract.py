@@ -19,7 +19,9 @@ REQUIRED_FIELDS = {
     "fallback": set(),
     "smalltalk": {"act"},
     "ask": {"slot"},
+    "feedback": {"rating"},
 }
+RATINGS = {"up", "down"}
 
 
 def custom_items(reply: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -86,6 +88,8 @@ def assert_follows_contract(
         if kind == "handoff":
             undeclared = set(custom.get("conditions") or []) - set(CONDITION_CATEGORIES)
             assert not undeclared, f"undeclared conditions {undeclared} in {custom}"
+        if kind == "feedback":
+            assert custom["rating"] in RATINGS, f"unknown rating in {custom}"
         if kind == "answer":
             assert custom["sources"] or custom["topic"] in topics_citing_nothing(), custom
             if clinic_supplied is None:

@@ -1,10 +1,11 @@
 """Patient data commands.
 
-    python -m tools.privacy purge [--days N]     delete conversations and resolved handoff
-                                           requests older than N days (RETENTION_DAYS,
-                                           default 90); open requests are kept
+    python -m tools.privacy purge [--days N]     delete conversations, resolved handoff
+                                           requests and answer ratings older than N days
+                                           (RETENTION_DAYS, default 90); open requests
+                                           are kept
     python -m tools.privacy forget CONVERSATION  delete one patient's conversation, handoff
-                                           requests and notifications everywhere
+                                           requests, notifications and ratings everywhere
 
 Stores: TRACKER_STORE_URL or TRACKER_DB (default var/data/trackers.db),
 HANDOFF_DB_URL (default var/data/handoffs.db), HANDOFF_SPOOL.
@@ -42,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
         report = data.purge(days)
         print(
             f"Older than {days} days: deleted {report.conversations} conversations "
-            f"({report.events} events) and {report.handoffs} resolved handoff requests."
+            f"({report.events} events), {report.handoffs} resolved handoff requests "
+            f"and {report.ratings} answer ratings."
         )
         if report.open_handoffs_kept:
             print(
@@ -53,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
         report = data.forget(args.conversation)
         print(
             f"Deleted conversation {args.conversation}: {report.events} events, "
-            f"{report.handoffs} handoff requests, {report.spooled} spooled requests."
+            f"{report.handoffs} handoff requests, {report.spooled} spooled requests, "
+            f"{report.ratings} answer ratings."
         )
     return 0
 

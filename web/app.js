@@ -1,16 +1,22 @@
 // The demo clinic page: deep-chat talking to the assistant's REST channel.
 // Message text is only ever given to deep-chat as `text` (rendered escaped)
-// or set with textContent; the two HTML messages are the clarify buttons and
-// an answer's sources, built here from escaped titles and, for the source
-// links, escaped http(s) addresses only.
+// or set with textContent; the HTML messages are the offered buttons, the
+// "Did this help?" buttons and an answer's sources, built here from escaped
+// titles and payloads and, for the source links, escaped http(s) addresses only.
 import "./node_modules/deep-chat/dist/deepChat.bundle.js";
 
 const config = await (await fetch("config.json")).json();
 
 // One conversation per browser tab session; a reload continues it.
 const conversationKey = "clinic-assistant-conversation";
-const sender = sessionStorage.getItem(conversationKey) || `web-${crypto.randomUUID()}`;
+let sender = sessionStorage.getItem(conversationKey) || `web-${crypto.randomUUID()}`;
 sessionStorage.setItem(conversationKey, sender);
+
+// After "delete my conversation" the page starts a new one: nothing links them.
+function newConversation() {
+  sender = `web-${crypto.randomUUID()}`;
+  sessionStorage.setItem(conversationKey, sender);
+}
 
 document.getElementById("clinic-name").textContent = config.clinicName;
 const phoneLink = document.getElementById("clinic-phone");
@@ -67,9 +73,35 @@ function sourcesHtml(sources) {
 // Button titles waiting to be clicked, mapped to the payload to send instead.
 let buttonPayloads = {};
 
+// "Did this help?" under each answer: its buttons' payloads name the answer's
+// topic, so each pair rates its own answer (two answers, two pairs).
+const ratingIntents = { "/answer_helped": "rating_yes_label", "/answer_not_helped": "rating_no_label" };
+
+function ratingIntent(payload) {
+  return String(payload).split("{")[0];
+}
+
+function isRating(buttons) {
+  return buttons.every((b) => Object.hasOwn(ratingIntents, ratingIntent(b.payload)));
+}
+
+function ratingHtml(prompt, buttons) {
+  const choices = buttons
+    .map((b) => {
+      const label = texts[ratingIntents[ratingIntent(b.payload)]];
+      return `<button type="button" class="rating-button" aria-pressed="false" aria-label="${escapeHtml(label)}" data-payload="${escapeHtml(b.payload)}">${escapeHtml(b.title)}</button>`;
+    })
+    .join(" ");
+  return `<div class="rating" role="group" aria-label="${escapeHtml(prompt)}"><span class="rating-question">${escapeHtml(prompt)}</span> ${choices}</div>`;
+}
+
 function toChatMessages(items) {
   const messages = [];
   for (const item of items) {
+    if (item.buttons && item.buttons.length && isRating(item.buttons)) {
+      messages.push({ role: "ai", html: ratingHtml(item.text || "", item.buttons) });
+      continue;
+    }
     if (item.text) messages.push({ role: "ai", text: item.text });
     if (item.buttons && item.buttons.length) {
       buttonPayloads = Object.fromEntries(item.buttons.map((b) => [b.title, b.payload]));
@@ -88,6 +120,8 @@ function toChatMessages(items) {
     } else if (custom.kind === "handoff") {
       const banner = texts.handoff_banner;
       showBanner("handoff", banner.title, fill(banner.text, { handoff_id: custom.handoff_id }));
+    } else if (custom.kind === "smalltalk" && custom.act === "forgotten") {
+      newConversation();
     }
   }
   return messages;
@@ -96,6 +130,10 @@ function toChatMessages(items) {
 async function ask(text) {
   const message = buttonPayloads[text] || text;
   buttonPayloads = {};
+  return send(message);
+}
+
+async function send(message) {
   const response = await fetch(config.assistantUrl, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
@@ -121,5 +159,46 @@ chat.connect = {
     } catch {
       await signals.onResponse({ text: texts.unreachable });
     }
+  },
+};
+
+// A rating is sent when its button is pressed (mouse, Enter or Space); the
+// pressed one stays marked, and the assistant's thanks appears below.
+chat.htmlClassUtilities = {
+  "rating-button": {
+    events: {
+      click: async (event) => {
+        const button = event.target;
+        const group = button.parentElement;
+        if (!group || group.dataset.rated) return;
+        group.dataset.rated = "true";
+        for (const choice of group.querySelectorAll("button")) {
+          choice.setAttribute("aria-pressed", String(choice === button));
+          choice.disabled = true;
+        }
+        button.style.backgroundColor = "#1f5f8b";
+        button.style.color = "#ffffff";
+        let reply;
+        try {
+          reply = await send(button.dataset.payload);
+        } catch {
+          reply = [{ role: "ai", text: texts.unreachable }];
+        }
+        for (const message of reply) chat.addMessage(message);
+      },
+    },
+    styles: {
+      default: {
+        font: "inherit",
+        padding: "0.3rem 0.9rem",
+        margin: "0 0.2rem",
+        border: "1px solid #1f5f8b",
+        borderRadius: "999px",
+        backgroundColor: "#ffffff",
+        color: "#1f5f8b",
+        cursor: "pointer",
+      },
+      hover: { backgroundColor: "#e8f1f8" },
+    },
   },
 };

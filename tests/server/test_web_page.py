@@ -303,3 +303,95 @@ def test_two_questions_show_both_answers_each_with_its_sources(page: object) -> 
         linked = {s.url for s in answer.sources if s.url}
         hrefs = {a.get_attribute("href") for a in block.locator("a").all()}
         assert hrefs == linked
+
+
+def shadow_count(page: object, selector: str) -> int:
+    return page.evaluate(
+        "(s) => document.querySelector('deep-chat').shadowRoot.querySelectorAll(s).length",
+        selector,
+    )
+
+
+def test_each_answer_has_labelled_rating_buttons_that_work_with_the_keyboard(
+    page: object,
+) -> None:
+    """Two answers, two "Did this help?" pairs; Enter on one rates its answer and thanks."""
+    content_texts = page_texts()
+    from core.content_store import default_store
+
+    replies = default_store().content
+    ask(page, "What are the side effects? And is it FDA approved?")
+    page.wait_for_function(
+        "() => document.querySelector('deep-chat').shadowRoot"
+        ".querySelectorAll('.rating').length >= 2"
+    )
+    groups = page.locator("deep-chat .rating")
+    assert groups.count() == 2
+    assert groups.nth(0).get_attribute("role") == "group"
+    assert groups.nth(0).get_attribute("aria-label") == replies.reply("rate_prompt")
+    yes = groups.nth(0).locator("button", has_text="Yes")
+    no = groups.nth(0).locator("button", has_text="No")
+    assert yes.get_attribute("aria-label") == content_texts["rating_yes_label"]
+    assert no.get_attribute("aria-label") == content_texts["rating_no_label"]
+    assert "side_effects" in yes.get_attribute("data-payload")
+    assert "fda_status" in groups.nth(1).locator("button").first.get_attribute("data-payload")
+
+    yes.focus()
+    page.keyboard.press("Enter")  # keyboard only
+    wait_for_chat_text(page, replies.reply("rated_up"))
+    assert yes.get_attribute("aria-pressed") == "true" and yes.is_disabled()
+    assert no.get_attribute("aria-pressed") == "false" and no.is_disabled()
+    assert groups.nth(1).locator("button").first.is_enabled()  # the other answer's pair
+
+
+def test_two_unhelpful_turns_offer_a_person_and_yes_shows_the_handoff_banner(
+    page: object,
+) -> None:
+    ask(page, "what's the weather in Paris tomorrow")
+    wait_for_chat_text(page, "Sorry, I can't help with that")
+    assert shadow_count(page, ".clarify-options") == 0  # not after one
+    ask(page, "who won the football game last night")
+    offer = page.locator("deep-chat button.deep-chat-suggestion-button", has_text="connect me")
+    offer.wait_for()
+    offer.click()
+    banner = page.locator("#banner[data-kind='handoff']")
+    banner.wait_for()
+    assert page_texts()["handoff_banner"]["title"] in banner.inner_text()
+
+
+def test_delete_my_conversation_asks_first_then_starts_a_new_conversation(
+    page: object, tracker_db: Path
+) -> None:
+    import sqlalchemy as sa
+
+    from core.content_store import default_store
+
+    replies = default_store().content
+    ask(page, "What is ketamine?")
+    page.wait_for_function(
+        "() => document.querySelector('deep-chat').shadowRoot.querySelector('.rating')"
+    )
+    sender = page.evaluate("sessionStorage.getItem('clinic-assistant-conversation')")
+    ask(page, "delete my conversation")
+    keep = page.locator("deep-chat button.deep-chat-suggestion-button", has_text="No, keep it")
+    keep.wait_for()
+    keep.click()
+    wait_for_chat_text(page, "I haven't deleted anything")
+
+    ask(page, "erase my chat")
+    page.wait_for_function(
+        "() => document.querySelector('deep-chat').shadowRoot.textContent"
+        ".split('Do you want me to delete').length > 2"
+    )
+    page.locator(
+        "deep-chat button.deep-chat-suggestion-button", has_text="Yes, delete it"
+    ).last.click()
+    wait_for_chat_text(page, replies.reply("forget_done"))
+
+    with sa.create_engine(f"sqlite:///{tracker_db}").connect() as connection:
+        left = connection.execute(
+            sa.text("SELECT COUNT(*) FROM events WHERE sender_id = :s"), {"s": sender}
+        ).scalar()
+    assert left == 0
+    # The page goes on with a new conversation id: nothing links the two.
+    assert page.evaluate("sessionStorage.getItem('clinic-assistant-conversation')") != sender

@@ -53,3 +53,12 @@ async def run(action: Any, tracker: Tracker) -> tuple[list[dict], list[dict]]:
 def customs(messages: list[dict]) -> list[dict]:
     """The machine-readable `custom` items of the messages."""
     return [m["custom"] for m in messages if m.get("custom")]
+
+
+def without_rating_prompts(messages: list[dict]) -> list[dict]:
+    """The messages less the "Did this help?" buttons under each answer."""
+    return [
+        m
+        for m in messages
+        if not any(b["payload"].startswith("/answer_") for b in m.get("buttons") or [])
+    ]

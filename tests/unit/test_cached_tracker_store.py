@@ -29,6 +29,10 @@ DOMAIN = Domain.from_yaml(
 version: "3.1"
 intents: [greet, ask_risks]
 slots:
+  forget_conversation:
+    type: bool
+    influence_conversation: false
+    mappings: [{type: custom}]
   handoff_id:
     type: text
     influence_conversation: false
@@ -237,3 +241,29 @@ def count_calls(
     original = getattr(store, name)
     monkeypatch.setattr(store, name, lambda *a, **k: calls.append(1) or original(*a, **k))
     return lambda: len(calls)
+
+
+async def test_a_conversation_the_patient_asked_to_forget_is_deleted_not_saved(
+    tmp_path: Path,
+) -> None:
+    """Rasa saves a turn after its actions ran: the turn that asked is deleted too."""
+    store = cached(tmp_path / "cached.db")
+    await converse(store, CONVERSATION)
+    other = DialogueStateTracker("someone-else", DOMAIN.slots)
+    other.update(UserUttered("hello", timestamp=T0))
+    await store.save(other)
+
+    tracker = await store.retrieve(SENDER)
+    for event in [
+        *turn("delete my conversation", T0 + 200),
+        SlotSet("forget_conversation", True, timestamp=T0 + 201),
+    ]:
+        tracker.update(event)
+    await store.save(tracker)
+
+    assert await store.retrieve(SENDER) is None
+    assert await plain(tmp_path / "cached.db").retrieve(SENDER) is None
+    assert {row[0] for row in rows(tmp_path / "cached.db")} == {"someone-else"}
+    # The next message starts a new conversation, kept as usual.
+    await converse(store, [turn("hi again", T0 + 300)])
+    assert len(dicts(await store.retrieve(SENDER))) == 5

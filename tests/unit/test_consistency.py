@@ -27,6 +27,8 @@ TEST_STORIES = read_yaml(PROJECT_ROOT / "tests" / "test_stories.yml")["stories"]
 CONVERSATION_INTENTS = {"greet", "goodbye", "thank", "bot_challenge", "out_of_scope", "ask_more"}
 SAFETY_INTENTS = {"request_human", "disclose_condition", *EMERGENCY_INTENTS.values()}
 FORM_INTENTS = {"affirm", "deny", "stop"}
+# "Did this help?" and "delete my conversation" (data/nlu_patient_controls.yml).
+PATIENT_CONTROL_INTENTS = {"answer_helped", "answer_not_helped", "forget_conversation"}
 MIN_TRAINING_EXAMPLES = 30
 MIN_HOLDOUT_EXAMPLES = 4
 
@@ -76,7 +78,11 @@ def test_domain_intents_are_the_topics_plus_conversation_turns(
 ) -> None:
     assert (
         set(DOMAIN["intents"])
-        == topic_ids(topics_catalogue) | CONVERSATION_INTENTS | SAFETY_INTENTS | FORM_INTENTS
+        == topic_ids(topics_catalogue)
+        | CONVERSATION_INTENTS
+        | SAFETY_INTENTS
+        | FORM_INTENTS
+        | PATIENT_CONTROL_INTENTS
     )
 
 
@@ -98,7 +104,9 @@ def test_each_topic_has_exactly_one_rule_answering_it(topics_catalogue: list[dic
 
 def test_every_conversation_turn_has_a_rule() -> None:
     ruled = {step["intent"] for rule in RULES for step in rule["steps"] if "intent" in step}
-    assert CONVERSATION_INTENTS | SAFETY_INTENTS | {"nlu_fallback"} <= ruled
+    assert (
+        CONVERSATION_INTENTS | SAFETY_INTENTS | PATIENT_CONTROL_INTENTS | {"nlu_fallback"} <= ruled
+    )
 
 
 def test_stories_only_use_known_intents_and_actions() -> None:
@@ -116,7 +124,13 @@ def test_every_topic_and_turn_has_an_end_to_end_story(topics_catalogue: list[dic
     tested = {
         step["intent"] for story in TEST_STORIES for step in story["steps"] if "intent" in step
     }
-    expected = topic_ids(topics_catalogue) | CONVERSATION_INTENTS | SAFETY_INTENTS | FORM_INTENTS
+    expected = (
+        topic_ids(topics_catalogue)
+        | CONVERSATION_INTENTS
+        | SAFETY_INTENTS
+        | FORM_INTENTS
+        | PATIENT_CONTROL_INTENTS
+    )
     assert expected | {"nlu_fallback"} <= tested
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from core.handoffs import spool
 from core.handoffs.store import HandoffStore
-from core.privacy import PatientData
+from core.privacy import PatientData, sent_to_staff
 from tools.privacy import main as privacy_command
 
 DAY = 86400
@@ -58,6 +59,33 @@ async def test_forget_deletes_one_patient_everywhere(stores: tuple) -> None:
     assert count_events(trackers, "c-forget") == 0 and count_events(trackers, "c-keep") == 2
     assert [h.conversation_id for h in handoffs.list(status=None)] == ["c-keep"]
     assert handoffs.pending_count() == 1  # the kept request's notification only
+
+
+async def test_forget_and_purge_delete_answer_ratings_too(stores: tuple) -> None:
+    trackers, handoffs, spool_path = stores
+    data = PatientData(f"sqlite:///{trackers}", handoffs, spool_path)
+    data.feedback.rate("c-forget", "cost", "up")
+    data.feedback.rate("c-keep", "cost", "down")
+    data.feedback.rate("c-old", "cost", "down", at=dt.datetime(2000, 1, 1))
+
+    assert data.forget("c-forget").ratings == 1
+    assert data.purge(days=30).ratings == 1
+    assert [r.conversation_id for r in data.feedback.ratings()] == ["c-keep"]
+
+
+def test_requests_already_sent_to_staff_are_named(stores: tuple) -> None:
+    _, handoffs, _ = stores
+    assert sent_to_staff(handoffs, "c-1") == []  # no tables yet
+    sent = handoffs.create("c-1", "user_request", "a person please", "m-1")
+    handoffs.create("c-1", "user_request", "a person please", "m-2")
+    handoffs.create("c-2", "user_request", "a person please", "m-1")
+    for notification in handoffs.claim_due():
+        if (
+            notification.handoff_id == sent.id
+            or notification.payload["handoff"]["conversation_id"] == "c-2"
+        ):
+            handoffs.mark_delivered(notification.id)
+    assert sent_to_staff(handoffs, "c-1") == [sent.id]
 
 
 async def test_purge_removes_old_conversations_and_resolved_requests_only(stores: tuple) -> None:

@@ -1,0 +1,1 @@
+"""Patients' ratings of answers ("did this help?"), kept beside the handoff requests."""
