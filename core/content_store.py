@@ -77,6 +77,7 @@ PAGE_KEYS = {
     "sources",
     "request_refused",
     "request_failed",
+    "rate_limited",
     "unreachable",
     "handoff_banner",
     "emergency_banners",
