@@ -205,7 +205,12 @@ class SqlCounters:
         self.clock = clock
         self._swept_window = -1
         self._sweep_lock = threading.Lock()
-        metadata.create_all(engine, checkfirst=True)
+        try:
+            metadata.create_all(engine, checkfirst=True)
+        except sa.exc.DBAPIError:
+            # Another replica created it at the same moment: fine if it is there now.
+            if not sa.inspect(engine).has_table(COUNTERS_TABLE):
+                raise
 
     def hit(self, keys: Sequence[str], window_seconds: int) -> tuple[list[int], float]:
         now = self.clock()

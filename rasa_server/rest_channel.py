@@ -232,7 +232,10 @@ class ClinicRestInput(InputChannel):
         return "rest"
 
     def limiter(self, agent: Any) -> rate_limit.RateLimiter | None:
-        """The limiter, made on first use: the agent's stores exist only once it is loaded."""
+        """The limiter, made on first use: the agent's stores exist only once it is loaded.
+
+        If making it fails (the database is down), the next message tries again.
+        """
         if not self._limiter_ready and self.limits.enabled:
             counters = counters_for(agent)
             if counters is None:
@@ -244,20 +247,30 @@ class ClinicRestInput(InputChannel):
         return self._limiter
 
     async def over_limit(self, request: Request, sender: str, text: str) -> HTTPResponse | None:
-        """The 429 for a message over a limit, or None to handle it."""
+        """The 429 for a message over a limit, or None to handle it.
+
+        Whatever fails here lets the message through: a patient's message
+        matters more than the limit.
+        """
         agent = request.app.ctx.agent
-        limiter = self.limiter(agent)
-        if limiter is None:
-            return None
-        address = rate_limit.client_address(
-            request.ip, request.headers.getall("x-forwarded-for", []), self.trusted_proxies
-        )
-        # The counters are a network or disk round trip: off the event loop.
-        verdict = await asyncio.to_thread(limiter.check, sender, address)
-        if verdict.allowed:
-            return None
-        if await must_answer(agent, sender, text):
-            logger.info("A safety message over the %s rate limit goes through", verdict.exceeded)
+        try:
+            # The counters are a network or disk round trip: off the event loop.
+            limiter = self._limiter
+            if not self._limiter_ready:
+                limiter = await asyncio.to_thread(self.limiter, agent)
+            if limiter is None:
+                return None
+            address = rate_limit.client_address(
+                request.ip, request.headers.getall("x-forwarded-for", []), self.trusted_proxies
+            )
+            verdict = await asyncio.to_thread(limiter.check, sender, address)
+            if verdict.allowed:
+                return None
+            if await must_answer(agent, sender, text):
+                logger.info("A safety message over the %s limit goes through", verdict.exceeded)
+                return None
+        except Exception as error:
+            logger.error("Rate limiting failed (%s); not limiting", type(error).__name__)
             return None
         logger.info("Refused a message over the %s rate limit", verdict.exceeded)
         return refusal(verdict, self.limits.window_seconds)

@@ -245,3 +245,17 @@ def test_redis_counters_count_each_message_once(redis: str) -> None:
         hits = list(pool.map(lambda n: servers[n % 4].hit([key, "address:x"], 3600), range(40)))
     assert sorted(counts[0] for counts, _ in hits) == list(range(1, 41))
     assert all(0 < seconds_left <= 3600 for _, seconds_left in hits)
+
+
+def test_sql_counters_on_postgresql_count_each_message_once(postgres: str) -> None:
+    """Without Redis the counters are in the trackers database: on PostgreSQL, too, many
+    servers counting one key at once get every count from 1 up, none twice."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from core.rate_limit import SqlCounters
+
+    servers = [SqlCounters(create_engine(f"{postgres}/trackers")) for _ in range(4)]
+    key = f"conversation:{uuid.uuid4().hex}"
+    with ThreadPoolExecutor(8) as pool:
+        hits = list(pool.map(lambda n: servers[n % 4].hit([key, "address:y"], 3600), range(40)))
+    assert sorted(counts[0] for counts, _ in hits) == list(range(1, 41))

@@ -8,12 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
+from pathlib import Path
 
+import pytest
+import sqlalchemy as sa
 from rasa.shared.core.events import ActionExecuted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from core.rate_limit import ADDRESS, CONVERSATION, Verdict
-from rasa_server.rest_channel import DISCLOSURE_QUESTION, must_answer, refusal
+from core.settings import settings
+from rasa_server.rest_channel import DISCLOSURE_QUESTION, ClinicRestInput, must_answer, refusal
 
 LISTEN = "action_listen"
 
@@ -76,3 +81,46 @@ def test_the_refusal_is_a_429_with_a_json_error_and_retry_after() -> None:
         "too many messages: this conversation may send 30 every 60 seconds; try again in 42 seconds"
     )
     assert "this address" in json.loads(refusal(Verdict(False, ADDRESS, 300, 5), 60).body)["error"]
+
+
+class Request:
+    """What the channel reads of a Sanic request."""
+
+    def __init__(self, agent: object, peer: str = "203.0.113.7") -> None:
+        self.app = type("App", (), {"ctx": type("Ctx", (), {"agent": agent})})()
+        self.ip = peer
+        self.headers = type("Headers", (), {"getall": lambda _, name, default: default})()
+
+
+@pytest.fixture
+def channel(monkeypatch: pytest.MonkeyPatch) -> Iterator[ClinicRestInput]:
+    monkeypatch.setenv("RATE_LIMIT_PER_CONVERSATION", "1")
+    monkeypatch.setenv("RATE_LIMIT_PER_ADDRESS", "0")
+    settings.cache_clear()
+    yield ClinicRestInput()
+    settings.cache_clear()
+
+
+def test_the_channel_counts_in_the_tracker_store_s_database_and_refuses_with_429(
+    channel: ClinicRestInput, tmp_path: Path
+) -> None:
+    agent = Agent("cost")
+    agent.lock_store = None
+    agent.engine = sa.create_engine(f"sqlite:///{tmp_path / 'trackers.db'}")  # the tracker store's
+    assert asyncio.run(channel.over_limit(Request(agent), "c-1", "how much?")) is None
+    refused = asyncio.run(channel.over_limit(Request(agent), "c-1", "how much?"))
+    assert refused.status == 429
+
+
+def test_a_failure_while_limiting_lets_the_message_through(
+    channel: ClinicRestInput, tmp_path: Path
+) -> None:
+    class NluDown(Agent):
+        async def parse_message(self, text: str) -> dict:
+            raise ConnectionError("NLU is not ready")
+
+    agent = NluDown("cost")
+    agent.lock_store = None
+    agent.engine = sa.create_engine(f"sqlite:///{tmp_path / 'trackers.db'}")
+    assert asyncio.run(channel.over_limit(Request(agent), "c-1", "how much?")) is None
+    assert asyncio.run(channel.over_limit(Request(agent), "c-1", "how much?")) is None
