@@ -321,6 +321,9 @@ def rate_limited_page(
     page = context.new_page()
     page.goto(f"http://localhost:{RATE_LIMITED_PAGE_PORT}/")
     page.locator("deep-chat").wait_for()
+    # The chat is set up once config.json has loaded (the greeting shows it): typing
+    # before that is lost when the input is rebuilt.
+    wait_for_chat_text(page, page_texts()["intro"])
     yield page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
