@@ -79,7 +79,7 @@ validate: install
 	$(BIN)/rasa data validate --fail-on-warnings
 
 run: install $(MODEL)
-	$(BIN)/python -m tools.run_assistant
+	$(BIN)/python -m tools.run_assistant $(RUN_ARGS)
 
 # Plain `rasa shell`, not our entry point (`python -m rasa_server shell`): the
 # speed-ups it installs change only how fast the server keeps up under load,

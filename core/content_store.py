@@ -87,6 +87,7 @@ PAGE_KEYS = {
     "sources",
     "request_refused",
     "request_failed",
+    "rate_limited",
     "unreachable",
     "rating_yes_label",
     "rating_no_label",

@@ -75,6 +75,24 @@ SETTINGS = {
         None,
         "Redis, required with several Rasa servers or Sanic workers",
     ),
+    "rate_limit_per_conversation": Setting(
+        "RATE_LIMIT_PER_CONVERSATION",
+        "30",
+        "messages one conversation may send in a window (0: no limit)",
+    ),
+    "rate_limit_per_address": Setting(
+        "RATE_LIMIT_PER_ADDRESS",
+        "300",
+        "messages one client address may send in a window (0: no limit)",
+    ),
+    "rate_limit_window_seconds": Setting(
+        "RATE_LIMIT_WINDOW_SECONDS", "60", "the rate limits' window"
+    ),
+    "trusted_proxies": Setting(
+        "TRUSTED_PROXIES",
+        None,
+        "comma-separated proxies (addresses or networks) whose X-Forwarded-For is believed",
+    ),
     "retention_days": Setting(
         "RETENTION_DAYS", "90", "days `make purge` keeps conversations and resolved handoffs"
     ),
@@ -116,6 +134,10 @@ class Settings:
     tracker_store_url: str | None
     tracker_db: Path
     lock_store_url: str | None
+    rate_limit_per_conversation: int
+    rate_limit_per_address: int
+    rate_limit_window_seconds: int
+    trusted_proxies: tuple[str, ...]
     retention_days: int
     reply_deadline_seconds: float
     allowed_origins: tuple[str, ...]
@@ -147,8 +169,9 @@ class Settings:
                 values[field.name] = tuple(part.strip() for part in value.split(",") if part)
             else:
                 values[field.name] = value
-        if raw["allowed_origins"] is None:
-            values["allowed_origins"] = ()
+        for name in ("allowed_origins", "trusted_proxies"):
+            if raw[name] is None:
+                values[name] = ()
         return cls(**values)  # type: ignore[arg-type]
 
 

@@ -5,6 +5,10 @@ Rasa's own REST channel plus the guarantees of shared/api-contract.md:
 - the first reply of a new conversation starts with the intro and disclaimer;
 - every reply carries at least one `custom` item: if a part is down and the
   dialogue produced none, the patient is told to call the clinic (`fallback`);
+- each conversation and each client address may send only so many messages a
+  window (`core/rate_limit.py`): past that, 429 with a JSON `error` and a
+  Retry-After header, except for an emergency or a disclosure, which always
+  go through (`must_answer`); a refused message is not written to the tracker;
 - message text never reaches the logs.
 
 Loading it changes nothing in Rasa: the speed-ups to Rasa's internals are
@@ -22,16 +26,21 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
+from rasa.core.lock_store import RedisLockStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.events import ActionExecuted
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from core import contract
+from core import contract, rate_limit
 from core.content_store import ContentStore, default_store
 from core.contract import MAX_MESSAGE_CHARS, MAX_SENDER_CHARS
 from core.handoffs import from_conversation, spool
 from core.safety.categories import EMERGENCIES
+from core.safety.layers import SAFETY_INTENTS
+from core.safety.screen import default_screen
 from core.settings import settings
 from rasa_server import frozen_heap
 
@@ -141,12 +150,130 @@ def unavailable_reply(sender: str, store: ContentStore) -> list[dict[str, Any]]:
     ]
 
 
+# The question a "yes" confirms a disclosure to (data/rules.yml): the handoff
+# it creates must not be lost to a limit either.
+DISCLOSURE_QUESTION = "utter_confirm_disclosure"
+
+
+def _latest_bot_action(tracker: DialogueStateTracker | None) -> str | None:
+    if tracker is None:
+        return None
+    event = tracker.get_last_event_for(ActionExecuted, action_names_to_exclude=[ACTION_LISTEN_NAME])
+    return event.action_name if event else None
+
+
+async def must_answer(agent: Any, sender: str, text: str) -> bool:
+    """Whether a message over the rate limit still goes through: emergencies and disclosures.
+
+    The cheapest test first: the deterministic safety screen (under a
+    millisecond, bench/NOTES.md) recognises most. When it finds nothing, the
+    message is read by NLU as the dialogue would read it (the same screen
+    and the intent model, `core/safety/layers.py`), since the model alone
+    catches indirect crisis language the lexicon cannot list. A "yes" to the
+    assistant's question whether the patient disclosed a condition goes
+    through too: it creates the handoff. Nothing of this reads or writes the
+    conversation, except the last case's look at its latest action.
+    """
+    if not text.startswith("/") and default_screen().screen(text).is_safety_signal:
+        return True
+    parse = await agent.parse_message(text)
+    intent = (parse.get("intent") or {}).get("name")
+    if intent in SAFETY_INTENTS:
+        return True
+    if intent == "affirm":
+        tracker = await agent.tracker_store.retrieve(sender)
+        return _latest_bot_action(tracker) == DISCLOSURE_QUESTION
+    return False
+
+
+def counters_for(agent: Any) -> rate_limit.Counters | None:
+    """Where every replica sees the counters: the lock store's Redis, else the tracker store's
+    database. None when neither is shared (an in-memory store: a test or `rasa shell`)."""
+    if isinstance(agent.lock_store, RedisLockStore):
+        return rate_limit.RedisCounters(agent.lock_store.red)
+    store = agent.tracker_store
+    while store is not None and not hasattr(store, "engine"):
+        store = getattr(store, "_tracker_store", None)  # Rasa's wrappers keep the real store here
+    return rate_limit.SqlCounters(store.engine) if store is not None else None
+
+
+def limits_from_settings() -> rate_limit.Limits:
+    config = settings()
+    return rate_limit.Limits(
+        config.rate_limit_per_conversation,
+        config.rate_limit_per_address,
+        config.rate_limit_window_seconds,
+    )
+
+
+def refusal(verdict: rate_limit.Verdict, window_seconds: int) -> HTTPResponse:
+    whose = "this conversation" if verdict.exceeded == rate_limit.CONVERSATION else "this address"
+    return response.json(
+        {
+            "error": f"too many messages: {whose} may send {verdict.limit} every "
+            f"{window_seconds} seconds; try again in {verdict.retry_after} seconds",
+        },
+        status=429,
+        headers={"Retry-After": str(verdict.retry_after)},
+    )
+
+
 class ClinicRestInput(InputChannel):
     """Replaces Rasa's `rest` channel (same URL) with the contract's guarantees."""
+
+    def __init__(self) -> None:
+        self.limits = limits_from_settings()
+        self.trusted_proxies = rate_limit.parse_networks(settings().trusted_proxies)
+        self._limiter: rate_limit.RateLimiter | None = None
+        self._limiter_ready = False
 
     @classmethod
     def name(cls) -> str:
         return "rest"
+
+    def limiter(self, agent: Any) -> rate_limit.RateLimiter | None:
+        """The limiter, made on first use: the agent's stores exist only once it is loaded.
+
+        If making it fails (the database is down), the next message tries again.
+        """
+        if not self._limiter_ready and self.limits.enabled:
+            counters = counters_for(agent)
+            if counters is None:
+                logger.error("No shared store for rate-limit counters; not limiting")
+            else:
+                self._limiter = rate_limit.RateLimiter(self.limits, counters)
+                default_screen()  # loaded now, not when the first emergency is over the limit
+        self._limiter_ready = True
+        return self._limiter
+
+    async def over_limit(self, request: Request, sender: str, text: str) -> HTTPResponse | None:
+        """The 429 for a message over a limit, or None to handle it.
+
+        Whatever fails here lets the message through: a patient's message
+        matters more than the limit.
+        """
+        agent = request.app.ctx.agent
+        try:
+            # The counters are a network or disk round trip: off the event loop.
+            limiter = self._limiter
+            if not self._limiter_ready:
+                limiter = await asyncio.to_thread(self.limiter, agent)
+            if limiter is None:
+                return None
+            address = rate_limit.client_address(
+                request.ip, request.headers.getall("x-forwarded-for", []), self.trusted_proxies
+            )
+            verdict = await asyncio.to_thread(limiter.check, sender, address)
+            if verdict.allowed:
+                return None
+            if await must_answer(agent, sender, text):
+                logger.info("A safety message over the %s limit goes through", verdict.exceeded)
+                return None
+        except Exception as error:
+            logger.error("Rate limiting failed (%s); not limiting", type(error).__name__)
+            return None
+        logger.info("Refused a message over the %s rate limit", verdict.exceeded)
+        return refusal(verdict, self.limits.window_seconds)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("clinic_rest_webhook", __name__)
@@ -166,6 +293,9 @@ class ClinicRestInput(InputChannel):
                 sender, text, metadata = parse_request(body)
             except RequestError as error:
                 return response.json({"error": str(error)}, status=error.status)
+            refused = await self.over_limit(request, sender, text)
+            if refused is not None:
+                return refused
 
             store = default_store()
             agent = request.app.ctx.agent

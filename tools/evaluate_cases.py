@@ -40,7 +40,7 @@ from pathlib import Path
 
 import yaml
 
-from tools.evaluate_holdout import ask
+from tools.evaluate_holdout import RateLimited, ask
 
 EXPECT_KINDS = (
     "emergency",
@@ -303,7 +303,11 @@ def main() -> int:
     parser.add_argument("--url", default="http://localhost:5005/webhooks/rest/webhook")
     parser.add_argument("--out", type=Path, help="write the full report, with misses, as JSON")
     args = parser.parse_args()
-    report = evaluate(args.url, load_all(*args.files))
+    try:
+        report = evaluate(args.url, load_all(*args.files))
+    except RateLimited as error:
+        print(f"Stopped: {error}", file=sys.stderr)
+        return 2
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(report.as_dict(), indent=2))

@@ -112,11 +112,24 @@ class Score:
         }
 
 
+class RateLimited(RuntimeError):
+    pass
+
+
+RATE_LIMITED_HINT = (
+    "the assistant refused a message with 429 (its rate limits): an evaluation sends hundreds "
+    "of messages a minute from this machine, so start the assistant with "
+    "`python -m tools.run_assistant --no-rate-limits` (README, Rate limits)"
+)
+
+
 def ask(url: str, text: str, sender: str | None = None) -> list[dict]:
     """The reply to one message: in a new conversation, unless `sender` names one."""
     response = requests.post(
         url, json={"sender": sender or f"eval-{uuid.uuid4()}", "message": text}, timeout=30
     )
+    if response.status_code == 429:
+        raise RateLimited(RATE_LIMITED_HINT)
     response.raise_for_status()
     return response.json()
 
@@ -159,7 +172,11 @@ def main() -> int:
     parser.add_argument("--url", default="http://localhost:5005/webhooks/rest/webhook")
     parser.add_argument("--out", type=Path, help="write the full report as JSON here")
     args = parser.parse_args()
-    score = evaluate(args.url, holdout_examples())
+    try:
+        score = evaluate(args.url, holdout_examples())
+    except RateLimited as error:
+        print(f"Stopped: {error}", file=sys.stderr)
+        return 2
     report = score.as_dict()
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)

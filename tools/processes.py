@@ -42,6 +42,12 @@ def assistant_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+# The server tests, the bench and the evaluators send hundreds of messages a
+# minute from 127.0.0.1: the servers they start say so, with limits off
+# (README, "Rate limits"). The tests of the limits set their own.
+NO_RATE_LIMITS = {"RATE_LIMIT_PER_CONVERSATION": "0", "RATE_LIMIT_PER_ADDRESS": "0"}
+
+
 TRACKER_STORE = "rasa_server.tracker_store.CachedSQLTrackerStore"  # Rasa's SQL store, cached
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from core.settings import settings
 from tools.processes import (
     DEFAULT_MODEL,
+    NO_RATE_LIMITS,
     ManagedProcess,
     action_server,
     rasa_server,
@@ -25,8 +26,9 @@ LOG_DIR = settings().log_dir
 RESTART_DELAY_SECONDS = 1.0
 
 
-def banner(rasa_port: int, web_port: int) -> str:
+def banner(rasa_port: int, web_port: int, rate_limited: bool = True) -> str:
     url = f"http://localhost:{rasa_port}/webhooks/rest/webhook"
+    limits = "" if rate_limited else "  Rate limits:  off (--no-rate-limits), for the evaluators\n"
     return (
         "\nThe assistant is running.\n"
         f"  Clinic page:  http://localhost:{web_port}/\n"
@@ -37,6 +39,7 @@ def banner(rasa_port: int, web_port: int) -> str:
         '-d \'{"sender": "demo-1", "message": "What is ketamine?"}\'\n'
         "  Staff shell:  make shell (in another terminal)\n"
         f"  Logs:         {LOG_DIR}/\n"
+        f"{limits}"
         "Press Ctrl-C to stop everything.\n"
     )
 
@@ -44,10 +47,17 @@ def banner(rasa_port: int, web_port: int) -> str:
 class Supervisor:
     """Keeps the processes up until asked to stop."""
 
-    def __init__(self, actions: ManagedProcess, rasa: ManagedProcess, web_port: int) -> None:
+    def __init__(
+        self,
+        actions: ManagedProcess,
+        rasa: ManagedProcess,
+        web_port: int,
+        rate_limited: bool = True,
+    ) -> None:
         self.actions = actions
         self.rasa = rasa
         self.web_port = web_port
+        self.rate_limited = rate_limited
         self.stopping = False
 
     def stop(self, *_: object) -> None:
@@ -67,7 +77,7 @@ class Supervisor:
             self.rasa.wait_ready(timeout=180)
             url = f"http://localhost:{rasa_port}/webhooks/rest/webhook"
             page = serve_page(self.web_port, url, host=settings().web_host)
-            print(banner(rasa_port, self.web_port), flush=True)
+            print(banner(rasa_port, self.web_port, self.rate_limited), flush=True)
             try:
                 return self.watch()
             finally:
@@ -100,6 +110,12 @@ def main() -> int:
     parser.add_argument("--port", type=int, default=5005)
     parser.add_argument("--action-port", type=int, default=5055)
     parser.add_argument("--web-port", type=int, default=8080)
+    parser.add_argument(
+        "--no-rate-limits",
+        action="store_true",
+        help="for the evaluators and bench.soak, which send hundreds of messages a minute "
+        "from this machine: no per-conversation or per-address limit (README, Rate limits)",
+    )
     args = parser.parse_args()
 
     LOG_DIR.mkdir(parents=True, exist_ok=True)
@@ -110,8 +126,9 @@ def main() -> int:
         model=args.model,
         log_path=LOG_DIR / "rasa-server.log",
         cors_origins=page_origins(args.web_port),
+        **(NO_RATE_LIMITS if args.no_rate_limits else {}),
     )
-    return Supervisor(actions, rasa, args.web_port).run(args.port)
+    return Supervisor(actions, rasa, args.web_port, not args.no_rate_limits).run(args.port)
 
 
 if __name__ == "__main__":

@@ -139,6 +139,11 @@ async function send(message) {
     headers: { "Content-Type": "application/json" },
     body: JSON.stringify({ sender, message }),
   });
+  if (response.status === 429) {
+    // Over the rate limit: the polite text, not the server's error. The
+    // server never refuses an emergency, so this never hides one.
+    return [{ role: "ai", text: texts.rate_limited }];
+  }
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));
     const text = problem.error ? fill(texts.request_refused, { error: problem.error }) : texts.request_failed;

@@ -18,6 +18,17 @@ from tools.processes import free_port
 
 # The demo page's port in the browser tests: the only origin CORS allows.
 PAGE_PORT = free_port()
+# The page in front of the server with rate limits (`rate_limited_assistant`).
+RATE_LIMITED_PAGE_PORT = free_port()
+# Small limits for the tests of the limits, and an hour's window so that none
+# ends in the middle of a test. 127.0.0.1 is a trusted proxy there: each test
+# names its own client in X-Forwarded-For, so tests do not share an address.
+TEST_RATE_LIMITS = {
+    "RATE_LIMIT_PER_CONVERSATION": "3",
+    "RATE_LIMIT_PER_ADDRESS": "6",
+    "RATE_LIMIT_WINDOW_SECONDS": "3600",
+    "TRUSTED_PROXIES": "127.0.0.1",
+}
 
 
 def send(url: str, sender: str, message: str, timeout: float = 30) -> list[dict]:
@@ -94,7 +105,7 @@ def assistant(
     action_port: int, server_logs: Path, tracker_db: Path, handoff_spool: Path
 ) -> Iterator[str]:
     """The real Rasa server with the real action server; yields the REST webhook URL."""
-    from tools.processes import DEFAULT_MODEL, rasa_server, tracker_store_config
+    from tools.processes import DEFAULT_MODEL, NO_RATE_LIMITS, rasa_server, tracker_store_config
     from tools.web_server import page_origins
 
     assert DEFAULT_MODEL.is_file(), "no trained model: run `make train` first"
@@ -106,11 +117,44 @@ def assistant(
         tracker_store=tracker_store_config(sqlite_path=tracker_db),
         cors_origins=page_origins(PAGE_PORT),
         HANDOFF_SPOOL=str(handoff_spool),
+        **NO_RATE_LIMITS,  # the tests send many messages from 127.0.0.1
     )
     rasa.start()
     try:
         rasa.wait_ready(timeout=180)
         yield f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
+    finally:
+        rasa.stop()
+
+
+@pytest.fixture(scope="session")
+def rate_limited_tracker_db(data_dir: Path) -> Path:
+    return data_dir / "rate-limited-trackers.db"
+
+
+@pytest.fixture(scope="session")
+def rate_limited_assistant(
+    action_port: int, server_logs: Path, rate_limited_tracker_db: Path, handoff_spool: Path
+) -> Iterator[str]:
+    """A Rasa server of its own with small rate limits (`TEST_RATE_LIMITS`), on the shared
+    action server; yields the REST webhook URL. Its own: the shared server has limits off,
+    since the other tests send many messages from 127.0.0.1."""
+    from tools.processes import rasa_server, tracker_store_config
+    from tools.web_server import page_origins
+
+    rasa = rasa_server(
+        free_port(),
+        action_port,
+        log_path=server_logs / "rasa-rate-limited.log",
+        tracker_store=tracker_store_config(sqlite_path=rate_limited_tracker_db),
+        cors_origins=page_origins(RATE_LIMITED_PAGE_PORT),
+        HANDOFF_SPOOL=str(handoff_spool),
+        **TEST_RATE_LIMITS,
+    )
+    rasa.start()
+    try:
+        rasa.wait_ready(timeout=180)
+        yield rasa.health_url.rstrip("/") + "/webhooks/rest/webhook"
     finally:
         rasa.stop()
 
@@ -125,7 +169,7 @@ def assistant_without_actions(
     tmp_path_factory: pytest.TempPathFactory, down_spool: Path
 ) -> Iterator[str]:
     """The real Rasa server with its action server down; yields the REST webhook URL."""
-    from tools.processes import rasa_server, tracker_store_config
+    from tools.processes import NO_RATE_LIMITS, rasa_server, tracker_store_config
 
     logs = tmp_path_factory.mktemp("logs-no-actions")
     rasa = rasa_server(
@@ -134,6 +178,7 @@ def assistant_without_actions(
         log_path=logs / "rasa.log",
         tracker_store=tracker_store_config(sqlite_path=down_spool.parent.parent / "trackers.db"),
         HANDOFF_SPOOL=str(down_spool),
+        **NO_RATE_LIMITS,
     )
     rasa.start()
     try:

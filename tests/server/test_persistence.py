@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.server.conftest import send
-from tools.processes import free_port, rasa_server, tracker_store_config
+from tools.processes import NO_RATE_LIMITS, free_port, rasa_server, tracker_store_config
 
 pytestmark = pytest.mark.server
 
@@ -28,6 +28,7 @@ def test_restarting_the_rasa_server_continues_the_conversation(
             log_path=tmp_path / f"{name}.log",
             tracker_store=tracker_store_config(sqlite_path=tracker_db),
             HANDOFF_SPOOL=str(tmp_path / "spool.jsonl"),
+            **NO_RATE_LIMITS,
         )
         rasa.start()
         rasa.wait_ready(timeout=180)

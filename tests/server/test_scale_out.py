@@ -32,6 +32,16 @@ from tools.processes import (
 
 pytestmark = pytest.mark.server
 
+# Above what one conversation of the other tests sends (12); an hour's window so
+# that none ends in the middle of the test. The address limit stays off: every
+# message comes from 127.0.0.1.
+CONVERSATION_LIMIT = 15
+RATE_LIMITS = {
+    "RATE_LIMIT_PER_CONVERSATION": str(CONVERSATION_LIMIT),
+    "RATE_LIMIT_PER_ADDRESS": "0",
+    "RATE_LIMIT_WINDOW_SECONDS": "3600",
+}
+
 
 def postgres_bin(name: str) -> str:
     found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
@@ -103,6 +113,7 @@ def replicas(postgres: str, redis: str, tmp_path_factory: pytest.TempPathFactory
                 tracker_store=tracker_store_config(url=f"{postgres}/trackers"),
                 lock_store=lock_store_config(redis),
                 **env,
+                **RATE_LIMITS,  # counted in the lock store's Redis
             )
         )
         urls.append(f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook")
@@ -270,3 +281,50 @@ def test_failed_logins_on_both_consoles_add_up_to_one_lockout(consoles: list[str
     assert codes == [401, 401, 401, 401, 429]
     right = {"username": "nurse", "password": STAFF_PASSWORD}
     assert requests.post(f"{consoles[0]}/staff/api/login", json=right).status_code == 429
+
+
+def test_a_rate_limit_counts_the_messages_both_replicas_received(replicas: list[str]) -> None:
+    """The counters are in Redis: a conversation alternating between replicas uses up one
+    limit, and both refuse it after."""
+    import requests
+
+    sender = f"scale-limit-{uuid.uuid4()}"
+
+    def status(url: str) -> int:
+        body = {"sender": sender, "message": "what is ketamine?"}
+        reply = requests.post(url, json=body, timeout=30)
+        return reply.status_code
+
+    statuses = [status(replicas[n % 2]) for n in range(CONVERSATION_LIMIT)]
+    assert statuses == [200] * CONVERSATION_LIMIT
+    assert [status(replicas[0]), status(replicas[1])] == [429, 429]
+
+
+def test_redis_counters_count_each_message_once(redis: str) -> None:
+    """Many servers counting one key at once: every count from 1 up, none twice."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import redis as redis_client
+
+    from core.rate_limit import RedisCounters
+
+    servers = [RedisCounters(redis_client.Redis.from_url(redis)) for _ in range(4)]
+    key = f"conversation:{uuid.uuid4().hex}"
+    with ThreadPoolExecutor(8) as pool:
+        hits = list(pool.map(lambda n: servers[n % 4].hit([key, "address:x"], 3600), range(40)))
+    assert sorted(counts[0] for counts, _ in hits) == list(range(1, 41))
+    assert all(0 < seconds_left <= 3600 for _, seconds_left in hits)
+
+
+def test_sql_counters_on_postgresql_count_each_message_once(postgres: str) -> None:
+    """Without Redis the counters are in the trackers database: on PostgreSQL, too, many
+    servers counting one key at once get every count from 1 up, none twice."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from core.rate_limit import SqlCounters
+
+    servers = [SqlCounters(create_engine(f"{postgres}/trackers")) for _ in range(4)]
+    key = f"conversation:{uuid.uuid4().hex}"
+    with ThreadPoolExecutor(8) as pool:
+        hits = list(pool.map(lambda n: servers[n % 4].hit([key, "address:y"], 3600), range(40)))
+    assert sorted(counts[0] for counts, _ in hits) == list(range(1, 41))

@@ -24,6 +24,7 @@ from bench.run import (
     sockets_on_port,
 )
 from tools.processes import (
+    NO_RATE_LIMITS,
     ManagedProcess,
     action_server,
     assistant_env,
@@ -114,7 +115,7 @@ def test_a_burst_of_patients_is_shared_between_the_workers(tmp_path: Path) -> No
         rasa = rasa_server(
             rasa_port, action_port, log_path=tmp_path / "rasa.log",
             tracker_store=tracker_store_config(sqlite_path=tmp_path / "trackers.db"),
-            lock_store=lock_store_config(lock_url), SANIC_WORKERS="2", **env,
+            lock_store=lock_store_config(lock_url), SANIC_WORKERS="2", **env, **NO_RATE_LIMITS,
         )  # fmt: skip
         url = f"http://127.0.0.1:{rasa_port}/webhooks/rest/webhook"
         actions.start()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import PROJECT_ROOT
-from tests.server.conftest import PAGE_PORT
+from tests.server.conftest import PAGE_PORT, RATE_LIMITED_PAGE_PORT, TEST_RATE_LIMITS
 
 pytestmark = pytest.mark.server
 
@@ -395,3 +395,59 @@ def test_delete_my_conversation_asks_first_then_starts_a_new_conversation(
     assert left == 0
     # The page goes on with a new conversation id: nothing links the two.
     assert page.evaluate("sessionStorage.getItem('clinic-assistant-conversation')") != sender
+
+
+@pytest.fixture
+def rate_limited_page(
+    browser: object, rate_limited_assistant: str, request: pytest.FixtureRequest
+) -> Iterator[object]:
+    """The page in front of the server with small rate limits (conftest, TEST_RATE_LIMITS)."""
+    from tools.web_server import serve_page
+
+    server = serve_page(RATE_LIMITED_PAGE_PORT, rate_limited_assistant)
+    # 127.0.0.1 is a trusted proxy on that server: this names the patient's address.
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        extra_http_headers={"X-Forwarded-For": "203.0.113.10"},
+    )
+    page = context.new_page()
+    page.goto(f"http://localhost:{RATE_LIMITED_PAGE_PORT}/")
+    page.locator("deep-chat").wait_for()
+    # The chat is set up once config.json has loaded (the greeting shows it): typing
+    # before that is lost when the input is rebuilt.
+    wait_for_chat_text(page, page_texts()["intro"])
+    yield page
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    context.close()
+    server.shutdown()
+
+
+def answers_shown(page: object, count: int) -> None:
+    page.wait_for_function(
+        "(count) => document.querySelector('deep-chat').shadowRoot"
+        ".querySelectorAll('.answer-sources').length >= count",
+        arg=count,
+    )
+
+
+def test_too_many_messages_get_the_polite_text_but_an_emergency_its_banner(
+    rate_limited_page: object,
+) -> None:
+    page, limit = rate_limited_page, int(TEST_RATE_LIMITS["RATE_LIMIT_PER_CONVERSATION"])
+    for count in range(1, limit + 1):
+        ask(page, "What are the side effects of ketamine?")
+        answers_shown(page, count)
+    texts = page_texts()
+    ask(page, "And how much does it cost?")
+    wait_for_chat_text(page, texts["rate_limited"])
+    assert "too many messages" not in chat_text(page), "the polite text, not the server's error"
+
+    ask(page, "I want to end my life")
+    banner = page.locator("#banner[data-kind='emergency']")
+    banner.wait_for()
+    assert (
+        page.locator("#banner-title").inner_text()
+        == (texts["emergency_banners"]["crisis"]["title"])
+    )
+    assert chat_text(page).count(texts["rate_limited"]) == 1

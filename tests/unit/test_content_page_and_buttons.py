@@ -115,6 +115,7 @@ def test_page_texts_get_the_clinic_s_details_and_keep_the_page_s_placeholders(
     texts = content.page_texts()
     phone = content.clinic.phone
     assert phone in texts["unreachable"] and "{" not in texts["unreachable"]
+    assert phone in texts["rate_limited"] and "{" not in texts["rate_limited"]
     assert texts["handoff_banner"]["text"].startswith("Request {handoff_id}. ")
     assert phone in texts["handoff_banner"]["text"]
     assert texts["request_refused"] == "Sorry: {error}"
