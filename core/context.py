@@ -61,6 +61,13 @@ SUPPORTING_TOPICS = 4
 # ... and gives it at least this share: in a long story with one question, the
 # fourth topic of the whole reading is often only an echo of the story's words.
 SUPPORTING_MIN_CONFIDENCE = 0.02
+# A question part this sure of its topic needs no support from the whole
+# message ("is it right for me" after a long story about a friend).
+SELF_EVIDENT_CONFIDENCE = 0.7
+# A statement beside one question ("im nervous about my first one") counts
+# as asking its topic only when the model is this sure, and the whole
+# message supports it.
+STATEMENT_MIN_CONFIDENCE = 0.8
 # A whole reading this sure of one topic, when the first part asks another,
 # means one question with an aside before it: it is answered on its own.
 WHOLE_SURE_CONFIDENCE = 0.9
@@ -70,7 +77,7 @@ MAX_PARTS = 4
 
 SENTENCE_BREAK = re.compile(r"(?<=[?!.])\s+|\s*\n+\s*")
 JOINER = re.compile(
-    r"\s*(?:,\s*)?\b(?:and also|and|also|plus|as well as|oh and|another thing)\b\s*"
+    r"\s*(?:,\s*)?\b(?:and also|and|n|also|plus|as well as|oh and|another thing)\b\s*"
     r"|\s*[;&+]\s*",
     re.IGNORECASE,
 )
@@ -131,24 +138,46 @@ def is_question(sentence: str) -> bool:
     )
 
 
-def question_parts(text: str) -> list[str]:
-    """The questions of a message that asks several; empty when it asks one (or none).
+@dataclass(frozen=True)
+class Part:
+    """One question of a message, or a statement that may be one ("im nervous about it")."""
 
-    Statements ("I've had back pain for years.") are not parts, so a story
-    before the question does not become a second topic.
+    text: str
+    asks: bool = True
+
+
+def question_parts(text: str) -> list[Part]:
+    """The parts of a message that asks several things; empty when it asks one (or none).
+
+    A message with two or more questions gives its questions: a story's
+    statements ("I've had back pain for years.") are not parts, so they do
+    not become a second topic. A short message with one question gives its
+    statements too ("im nervous about my first one, what should i bring"),
+    which count only if the model is sure they ask a topic (`read_parts`).
     """
     if text.startswith("/"):
         return []
-    parts: list[str] = []
+    parts: list[Part] = []
     for sentence in SENTENCE_BREAK.split(text.strip()):
         sentence = LEADING_JOINER.sub("", sentence)
-        if not sentence or not is_question(sentence):
+        if not sentence:
             continue
-        for piece in JOINER.split(COMMA_QUESTION.sub(" & ", sentence)):
+        asks = is_question(sentence)
+        pieces = JOINER.split(COMMA_QUESTION.sub(" & ", sentence))
+        for piece in pieces:
             piece = piece.strip(" ,.?!")
-            if len(words(piece)) >= PART_MIN_WORDS:
-                parts.append(piece)
-    return parts[:MAX_PARTS] if len(parts) >= 2 else []
+            # "cost? insurance?": a one-word question of its own counts too.
+            alone = len(pieces) == 1 and sentence.rstrip().endswith("?")
+            if len(words(piece)) >= PART_MIN_WORDS or (alone and words(piece)):
+                # "my back is stiff, are those typical symptoms": the piece
+                # asks even when its sentence does not start as a question.
+                parts.append(Part(piece, asks or bool(QUESTION_START.match(piece))))
+    questions = [part for part in parts if part.asks]
+    if len(questions) >= 2:
+        return questions[:MAX_PARTS]
+    if len(questions) == 1 and 2 <= len(parts) <= MAX_PARTS:
+        return parts
+    return []
 
 
 def is_short(text: str) -> bool:
@@ -190,27 +219,57 @@ def confident_topic(ranking: Ranking, topics: Collection[str], minimum: float) -
 
 
 def read_parts(
-    part_rankings: Sequence[Ranking], topics: Collection[str], whole: Ranking = ()
+    part_rankings: Sequence[Ranking],
+    topics: Collection[str],
+    whole: Ranking = (),
+    asks: Sequence[bool] | None = None,
 ) -> tuple[str, ...]:
     """The distinct topics the parts ask about, in the order asked.
 
     A part read on its own loses what the rest of the message says ("what
     causes it?"), and an aside in a story reads like a question, so each
-    part's topic must also be one the whole message's reading ranks high.
+    part's topic must also be one the whole message's reading ranks high,
+    unless the part is a question the model is sure of on its own. A
+    statement counts only when the model is sure it asks a topic. `asks`
+    says which parts are questions (all, when None).
     """
+    return tuple(found.topic for found in _found_parts(part_rankings, topics, whole, asks))
+
+
+@dataclass(frozen=True)
+class _Found:
+    topic: str
+    confidence: float
+    asked: bool
+
+
+def _found_parts(
+    part_rankings: Sequence[Ranking],
+    topics: Collection[str],
+    whole: Ranking,
+    asks: Sequence[bool] | None,
+) -> list[_Found]:
     supported = [
         name
         for name, confidence in whole
         if name in topics and confidence >= SUPPORTING_MIN_CONFIDENCE
     ][:SUPPORTING_TOPICS]
-    found: list[str] = []
-    for ranking in part_rankings:
+    found: list[_Found] = []
+    for index, ranking in enumerate(part_rankings):
+        asked = asks is None or asks[index]
         best = next(((n, c) for n, c in ranking if n in topics), None)
-        if best is None or best[0] not in supported or best[0] in found:
+        if best is None or best[0] in (f.topic for f in found):
             continue
-        if best[1] >= PART_MIN_CONFIDENCE:
-            found.append(best[0])
-    return tuple(found)
+        name, confidence = best
+        if asked:
+            counts = confidence >= PART_MIN_CONFIDENCE and (
+                name in supported or confidence >= SELF_EVIDENT_CONFIDENCE
+            )
+        else:
+            counts = confidence >= STATEMENT_MIN_CONFIDENCE and name in supported
+        if counts:
+            found.append(_Found(name, confidence, asked))
+    return found
 
 
 def read_follow_up(
@@ -246,11 +305,13 @@ def decide(
     text: str,
     last_topic: str | None,
     topics: Collection[str],
+    part_asks: Sequence[bool] | None = None,
 ) -> Reading | None:
     """How to read the message, or None to read it on its own as before.
 
     `whole` is the reading of the whole message (after the safety screen and
-    the fallback classifier), `part_rankings` those of its questions,
+    the fallback classifier), `part_rankings` those of its parts
+    (`question_parts`; `part_asks` says which are questions),
     `contextual` the reading with the last answer's title in front (None when
     the last turn was not an answer), `last_topic` that answer's topic.
     """
@@ -259,9 +320,15 @@ def decide(
         return None
     if last_topic and (intent == ASK_MORE or MORE_ONLY.match(text)):
         return Reading((last_topic,), "more")
-    parts = read_parts(part_rankings, topics, whole)
+    found = _found_parts(part_rankings, topics, whole, part_asks)
+    parts = tuple(f.topic for f in found)
     sure = confident_topic(whole, topics, WHOLE_SURE_CONFIDENCE)
-    if len(parts) >= 2 and (sure is None or sure == parts[0]):
+    # A whole reading sure of a later part's topic overrules a first part the
+    # model is unsure of (an aside), not a first question it is sure of too.
+    first_is_sure = (
+        bool(found) and found[0].asked and found[0].confidence >= SELF_EVIDENT_CONFIDENCE
+    )
+    if len(parts) >= 2 and (sure is None or sure == parts[0] or (first_is_sure and sure in parts)):
         return Reading(parts, "parts")
     unplaced = intent in {"out_of_scope", "nlu_fallback"} and is_short(text)
     if last_topic and contextual is not None and (leans_on_context(text) or unplaced):

@@ -85,14 +85,23 @@ class QuestionReader(_Stateless):
             text = message.get(TEXT) or ""
             if not text or text.startswith("/"):
                 continue
-            parts = [Message(data={TEXT: part}) for part in context.question_parts(text)]
+            found = context.question_parts(text)
+            parts = [Message(data={TEXT: part.text}) for part in found]
             contextual = None
             last_topic = last_answered_topic(tracker)
             answers = default_store().content.answers
             if last_topic in answers:
                 title = answers[last_topic].title
                 contextual = Message(data={TEXT: context.with_context(text, title)})
-            message.set(ADDED, {"parts": parts, "contextual": contextual, "last": last_topic})
+            message.set(
+                ADDED,
+                {
+                    "parts": parts,
+                    "asks": [part.asks for part in found],
+                    "contextual": contextual,
+                    "last": last_topic,
+                },
+            )
             added_all += parts + ([contextual] if contextual else [])
         return messages + added_all
 
@@ -117,6 +126,7 @@ class ContextReader(_Stateless):
         reading = context.decide(
             whole=ranking(message),
             part_rankings=[ranking(part) for part in found["parts"]],
+            part_asks=found["asks"],
             contextual=ranking(contextual) if contextual else None,
             text=message.get(TEXT),
             last_topic=found["last"],

@@ -40,26 +40,43 @@ TOPICS = {
             "my husband wants to know how long each session is and if he can drive after",
             ["my husband wants to know how long each session is", "if he can drive after"],
         ),
+        ("is it addictive n is it fda approved", ["is it addictive", "is it fda approved"]),
+        ("cost? insurance?", ["cost", "insurance"]),
+        # A piece that starts as a question asks, whatever its sentence starts with.
+        (
+            "my back is stiff in the morning, are those typical symptoms and what causes that",
+            ["are those typical symptoms", "what causes that"],
+        ),
     ],
 )
 def test_a_message_with_several_questions_is_read_question_by_question(
     text: str, parts: list[str]
 ) -> None:
-    assert context.question_parts(text) == parts
+    assert context.question_parts(text) == [context.Part(part) for part in parts]
 
 
 @pytest.mark.parametrize(
     "text",
     [
         "how much does it cost?",
-        # A story before the question is not a second question.
-        "I've had back pain for years and my doctor said to try it. What are the side effects?",
         "side effects and risks?",  # fragments, not questions
         "/cost",
+        # A long story before the one question is not read piece by piece.
+        "I hurt my back at work. Then I had surgery. It did not help. My wife found you. "
+        "What are the side effects?",
     ],
 )
 def test_a_message_with_one_question_is_read_whole(text: str) -> None:
     assert context.question_parts(text) == []
+
+
+def test_a_short_message_with_one_question_gives_its_statements_as_non_questions() -> None:
+    text = "I've had back pain for years and my doctor said to try it. What are the side effects?"
+    assert context.question_parts(text) == [
+        context.Part("I've had back pain for years", asks=False),
+        context.Part("my doctor said to try it", asks=False),
+        context.Part("What are the side effects"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -105,8 +122,8 @@ def test_an_aside_before_the_one_question_the_whole_message_asks_is_not_answered
 
 def test_a_part_the_whole_message_does_not_support_is_not_answered() -> None:
     """An aside in a story ("isn't my back just old?") reads like a question of its own."""
-    whole = [("cost", 0.9), ("insurance", 0.04), ("side_effects", 0.03), ("relief_duration", 0.02)]
-    parts = [[("back_pain_causes", 0.9)], [("cost", 0.9)]]
+    whole = [("cost", 0.6), ("insurance", 0.2), ("side_effects", 0.1), ("relief_duration", 0.05)]
+    parts = [[("back_pain_causes", 0.65)], [("cost", 0.9)]]
     assert decide(whole, parts=parts) is None
     assert decide([("cost", 0.9)], parts=[[("cost", 0.9)], [("insurance", 0.1)]]) is None
 
@@ -120,6 +137,39 @@ def test_a_part_whose_topic_the_whole_message_barely_gives_a_share_is_not_answer
     assert decide(asked, parts=parts) == context.Reading(
         ("side_effects", "relief_duration"), "parts"
     )
+
+
+def test_a_question_the_model_is_sure_of_needs_no_support_from_the_whole_message() -> None:
+    """A long story can drown a clear question in the whole message's reading."""
+    whole = [("cost", 0.5), ("side_effects", 0.3), ("insurance", 0.1), ("relief_duration", 0.05)]
+    sure = [[("driving_aftercare", 0.75)], [("cost", 0.8)]]
+    assert decide(whole, parts=sure) == context.Reading(("driving_aftercare", "cost"), "parts")
+    unsure = [[("driving_aftercare", 0.6)], [("cost", 0.8)]]
+    assert decide(whole, parts=unsure) is None
+
+
+def test_a_whole_reading_sure_of_the_second_question_does_not_overrule_a_sure_first() -> None:
+    """"can i eat before? and does it interact with antidepressants": both are questions."""
+    whole = [("cost", 0.92), ("insurance", 0.05), ("side_effects", 0.03)]
+    assert decide(whole, parts=[[("side_effects", 0.85)], [("cost", 0.9)]]) == context.Reading(
+        ("side_effects", "cost"), "parts"
+    )
+    # An unsure first part is still an aside before the one question.
+    assert decide(whole, parts=[[("side_effects", 0.5)], [("cost", 0.9)]]) is None
+
+
+def test_a_statement_counts_only_when_the_model_is_sure_and_the_whole_supports_it() -> None:
+    """"im nervous about my first one, what should i bring": a topic asked without a question."""
+    whole = [("side_effects", 0.5), ("cost", 0.3), ("insurance", 0.1)]
+    asks = [False, True]
+
+    def read(statement: list[tuple[str, float]]) -> context.Reading | None:
+        parts = [statement, [("cost", 0.9)]]
+        return context.decide(whole, parts, None, "", None, TOPICS, part_asks=asks)
+
+    assert read([("side_effects", 0.85)]) == context.Reading(("side_effects", "cost"), "parts")
+    assert read([("side_effects", 0.75)]) is None  # a question would count; a statement not
+    assert read([("driving_aftercare", 0.95)]) is None  # not in the whole message's reading
 
 
 def test_safety_wins_over_parts_and_context() -> None:
