@@ -15,7 +15,6 @@ import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from sqlalchemy import (
     Column,
@@ -23,7 +22,6 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
-    create_engine,
     delete,
     select,
 )
@@ -31,7 +29,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
-from core.settings import settings
+from core.database import staff_side_engine
 
 RATINGS = ("up", "down")
 
@@ -70,12 +68,7 @@ class TopicRatings:
 
 class FeedbackStore:
     def __init__(self, url: str | None = None, engine: Engine | None = None) -> None:
-        url = url or settings().handoff_db_url
-        if engine is None:
-            if url.startswith("sqlite:///"):
-                Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, future=True, pool_pre_ping=True)
-        self.engine = engine
+        self.engine = engine or staff_side_engine(url)
         self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
         self._schema_ready = False
 

@@ -16,7 +16,6 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -27,7 +26,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    create_engine,
     delete,
     inspect,
     select,
@@ -37,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
-from core.settings import settings
+from core.database import staff_side_engine
 
 REASONS = ("contraindication", "user_request")
 OPEN, RESOLVED = "open", "resolved"
@@ -175,12 +173,7 @@ class Notification:
 
 class HandoffStore:
     def __init__(self, url: str | None = None, engine: Engine | None = None) -> None:
-        url = url or settings().handoff_db_url
-        if engine is None:
-            if url.startswith("sqlite:///"):
-                Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, future=True, pool_pre_ping=True)
-        self.engine = engine
+        self.engine = engine or staff_side_engine(url)
         self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
         self._schema_ready = False
 

@@ -19,14 +19,13 @@ import secrets
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
-from sqlalchemy import Column, DateTime, Index, Integer, String, create_engine, delete, func, select
+from sqlalchemy import Column, DateTime, Index, Integer, String, delete, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
 
+from core.database import staff_side_engine
 from core.handoffs.store import utcnow
-from core.settings import settings
 from core.staff.passwords import dummy_hash, hash_password, needs_rehash, verify
 from core.staff.roles import ROLES
 
@@ -146,12 +145,7 @@ class StaffStore:
         engine: Engine | None = None,
         now: Callable[[], dt.datetime] = utcnow,
     ) -> None:
-        url = url or settings().handoff_db_url
-        if engine is None:
-            if url.startswith("sqlite:///"):
-                Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-            engine = create_engine(url, future=True, pool_pre_ping=True)
-        self.engine = engine
+        self.engine = engine or staff_side_engine(url)
         self.now = now
         self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
         self._schema_ready = False
