@@ -119,8 +119,6 @@ MORE_ONLY = re.compile(
     r"and|and\?|explain|elaborate|really)\W*$",
     re.IGNORECASE,
 )
-# Whole readings that place a message on no topic.
-UNPLACED = frozenset({"out_of_scope", "nlu_fallback"})
 # A whole reading this sure of another topic is a new question, not a follow-up.
 NEW_QUESTION_CONFIDENCE = 0.6
 # How much more the last answer's topic weighs in the contextual reading.
@@ -156,8 +154,6 @@ def question_parts(text: str) -> list[Part]:
     not become a second topic. A short message with one question gives its
     statements too ("im nervous about my first one, what should i bring"),
     which count only if the model is sure they ask a topic (`read_parts`).
-    A longer story gives its one question alone, for `decide` to fall back on
-    when the story drowns it.
     """
     if text.startswith("/"):
         return []
@@ -181,8 +177,6 @@ def question_parts(text: str) -> list[Part]:
         return questions[:MAX_PARTS]
     if len(questions) == 1 and 2 <= len(parts) <= MAX_PARTS:
         return parts
-    if len(questions) == 1 and len(parts) > MAX_PARTS:
-        return questions
     return []
 
 
@@ -336,18 +330,7 @@ def decide(
     )
     if len(parts) >= 2 and (sure is None or sure == parts[0] or (first_is_sure and sure in parts)):
         return Reading(parts, "parts")
-    # "what are your hours? i work 7 to 3 at the hospital, ...": the story
-    # drowns the one question, which the model is sure of when read alone.
-    asked = [f for f in found if f.asked]
-    questions = sum(part_asks) if part_asks is not None else len(part_rankings)
-    if (
-        intent in UNPLACED
-        and questions == 1
-        and asked
-        and asked[0].confidence >= SELF_EVIDENT_CONFIDENCE
-    ):
-        return Reading((asked[0].topic,), "parts")
-    unplaced = intent in UNPLACED and is_short(text)
+    unplaced = intent in {"out_of_scope", "nlu_fallback"} and is_short(text)
     if last_topic and contextual is not None and (leans_on_context(text) or unplaced):
         topic = read_follow_up(whole, contextual, last_topic, topics)
         if topic:

@@ -61,18 +61,13 @@ def test_a_message_with_several_questions_is_read_question_by_question(
         "how much does it cost?",
         "side effects and risks?",  # fragments, not questions
         "/cost",
+        # A long story before the one question is not read piece by piece.
+        "I hurt my back at work. Then I had surgery. It did not help. My wife found you. "
+        "What are the side effects?",
     ],
 )
 def test_a_message_with_one_question_is_read_whole(text: str) -> None:
     assert context.question_parts(text) == []
-
-
-def test_a_long_story_gives_only_its_one_question() -> None:
-    text = (
-        "I hurt my back at work. Then I had surgery. It did not help. My wife found you. "
-        "What are the side effects?"
-    )
-    assert context.question_parts(text) == [context.Part("What are the side effects")]
 
 
 def test_a_short_message_with_one_question_gives_its_statements_as_non_questions() -> None:
@@ -161,15 +156,6 @@ def test_a_whole_reading_sure_of_the_second_question_does_not_overrule_a_sure_fi
     )
     # An unsure first part is still an aside before the one question.
     assert decide(whole, parts=[[("side_effects", 0.5)], [("cost", 0.9)]]) is None
-
-
-def test_a_story_that_drowns_its_one_sure_question_gets_that_questions_answer() -> None:
-    """"what are your hours? i work 7 to 3, ...": the whole reads as out of scope."""
-    story = [("out_of_scope", 0.6), ("cost", 0.2)]
-    question = [[("side_effects", 0.8)]]
-    assert decide(story, parts=question) == context.Reading(("side_effects",), "parts")
-    assert decide(story, parts=[[("side_effects", 0.6)]]) is None  # unsure alone: not read
-    assert decide([("cost", 0.5), ("side_effects", 0.3)], parts=question) is None  # placed
 
 
 def test_a_statement_counts_only_when_the_model_is_sure_and_the_whole_supports_it() -> None:
