@@ -43,7 +43,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.content_store import Content
+from core.content_store import Content, ContentStore
 from core.escalation import ANSWERED, CLARIFIED, FAILED, outcome
 from core.feedback.store import FeedbackStore
 from core.handoffs.store import REASONS, RESOLVED, HandoffStore, utcnow
@@ -130,20 +130,34 @@ class ConversationTurns:
         if not self._has_events():
             return conversations
         self._ensure_index()
-        for sender, kind, data in self._rows(start):
+        for sender, kind, said, custom in self._rows(start):
             turns = conversations.get(sender)
             if kind == "user":
-                event = json.loads(data)
-                conversations.setdefault(sender, []).append(Turn(event.get("text") or ""))
-            elif turns and '"custom": null' not in data:  # most bot events are plain text
-                custom = (json.loads(data).get("data") or {}).get("custom")
+                conversations.setdefault(sender, []).append(Turn(said or ""))
+            elif turns and custom:
+                custom = json.loads(custom) if isinstance(custom, str) else custom
                 if isinstance(custom, dict):
                     turns[-1].customs.append(custom)
         return conversations
 
-    def _rows(self, start: float) -> Iterator[tuple[str, str, str]]:
+    def _rows(self, start: float) -> Iterator[tuple[str, str, str | None, Any]]:
+        """(sender, user|bot, the patient's text, the reply's custom item), oldest first.
+
+        SQLite and PostgreSQL take the two fields out of the JSON themselves
+        and skip the replies without a custom item: parsing every event's
+        JSON in Python (a patient message carries its whole NLU parse) takes
+        most of the time otherwise. Other databases are read as Rasa wrote them.
+        """
+        fields = JSON_FIELDS.get(self.engine.dialect.name)
+        if fields is None:
+            yield from self._parsed_rows(start)
+            return
         with self.engine.connect() as connection:
-            result = connection.execution_options(stream_results=True).execute(
+            yield from connection.execute(text(window_query(*fields)), {"start": start})
+
+    def _parsed_rows(self, start: float) -> Iterator[tuple[str, str, str | None, Any]]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
                 text(
                     "SELECT sender_id, type_name, data FROM events "
                     "WHERE timestamp >= :start AND type_name IN ('user', 'bot') "
@@ -151,7 +165,28 @@ class ConversationTurns:
                 ),
                 {"start": start},
             )
-            yield from result
+            for sender, kind, data in rows:
+                event = json.loads(data)
+                custom = (event.get("data") or {}).get("custom") if kind == "bot" else None
+                yield sender, kind, event.get("text"), custom
+
+
+# How a database takes the patient's text and the reply's custom item (as JSON text) out
+# of an event's JSON; a JSON null is SQL NULL in both.
+JSON_FIELDS = {
+    "sqlite": ("json_extract(data, '$.text')", "json_extract(data, '$.data.custom')"),
+    "postgresql": ("CAST(data AS json) ->> 'text'", "CAST(data AS json) -> 'data' ->> 'custom'"),
+}
+
+
+def window_query(said: str, custom: str) -> str:
+    """The window's patient messages and custom items, by the timestamp index, oldest first."""
+    return (
+        f"SELECT sender_id, type_name, {said}, {custom} FROM ("
+        "SELECT sender_id, type_name, timestamp, data FROM events "
+        "WHERE timestamp >= :start AND type_name IN ('user', 'bot')) AS window_events "
+        f"WHERE type_name = 'user' OR {custom} IS NOT NULL ORDER BY timestamp"
+    )
 
 
 def classify(turn: Turn, following: Turn | None) -> str:
@@ -176,6 +211,26 @@ def classify(turn: Turn, following: Turn | None) -> str:
     return "other"
 
 
+def tally(conversations: dict[str, list[Turn]]) -> tuple[Counter[str], Counter[str], list[str]]:
+    """Typed messages by REPLY_CLASSES, answers by topic, and the unanswered messages' texts."""
+    replies: Counter[str] = Counter()
+    answered_topics: Counter[str] = Counter()
+    unanswered: list[str] = []
+    for turns in conversations.values():
+        for index, turn in enumerate(turns):
+            for custom in turn.customs:
+                if custom.get("kind") == "answer" and custom.get("topic"):
+                    answered_topics[custom["topic"]] += 1
+            if not turn.typed:
+                continue
+            following = turns[index + 1] if index + 1 < len(turns) else None
+            kind = classify(turn, following)
+            replies[kind] += 1
+            if kind in ("fallback", "clarify_not_taken"):
+                unanswered.append(turn.text)
+    return replies, answered_topics, unanswered
+
+
 @dataclass
 class InsightsReader:
     """Everything the insights read; `compute` reads them for one window."""
@@ -188,6 +243,13 @@ class InsightsReader:
 
     def __post_init__(self) -> None:
         self._turns = ConversationTurns(self.conversations)
+        self._content: ContentStore | None = None
+
+    def content(self) -> Content:
+        """The answers as the action server serves them, reloaded when their files change."""
+        if self._content is None:
+            self._content = ContentStore(self.content_dir or settings().content_dir)
+        return self._content.content
 
     def compute(self, days: int, now: dt.datetime | None = None) -> dict[str, Any]:
         """The insights of the last `days` days up to `now` (naive UTC), as the API returns them."""
@@ -196,25 +258,11 @@ class InsightsReader:
         now = now or utcnow()
         start = now - dt.timedelta(days=days)
         start_unix = start.replace(tzinfo=dt.timezone.utc).timestamp()
-        content = Content.load(self.content_dir or settings().content_dir)
+        content = self.content()
         review_months = self.review_months or settings().content_review_months
 
-        replies: Counter[str] = Counter()
-        answered_topics: Counter[str] = Counter()
-        unanswered: list[str] = []
         conversations = self._turns.since(start_unix)
-        for turns in conversations.values():
-            for index, turn in enumerate(turns):
-                for custom in turn.customs:
-                    if custom.get("kind") == "answer" and custom.get("topic"):
-                        answered_topics[custom["topic"]] += 1
-                if not turn.typed:
-                    continue
-                following = turns[index + 1] if index + 1 < len(turns) else None
-                kind = classify(turn, following)
-                replies[kind] += 1
-                if kind in ("fallback", "clarify_not_taken"):
-                    unanswered.append(turn.text)
+        replies, answered_topics, unanswered = tally(conversations)
         messages = sum(replies.values())
         answered = replies["answered"] + replies["answered_after_choice"]
 

@@ -7,6 +7,7 @@ import random
 import re
 import shutil
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from rasa.core.tracker_store import SQLTrackerStore
@@ -18,7 +19,15 @@ from sqlalchemy import create_engine, inspect, text
 from core.feedback.store import FeedbackStore
 from core.handoffs.store import HandoffStore
 from core.settings import CONTENT_DIR
-from core.staff.insights import InsightsReader, as_csv, months_before, table
+from core.staff.insights import (
+    JSON_FIELDS,
+    ConversationTurns,
+    InsightsReader,
+    as_csv,
+    months_before,
+    table,
+    window_query,
+)
 from core.staff.question_groups import group_questions
 from core.staff.transcripts import ConversationReader
 
@@ -226,11 +235,26 @@ async def test_the_window_query_reads_by_a_timestamp_index(conversations: tuple)
     assert indexes["ix_events_timestamp"] == ["timestamp"]
     with engine.connect() as connection:
         plan = " ".join(
-            str(row[-1]) for row in connection.execute(text(
-                "EXPLAIN QUERY PLAN SELECT sender_id, type_name, data FROM events "
-                "WHERE timestamp >= 0 AND type_name IN ('user', 'bot') ORDER BY timestamp"))
-        )  # fmt: skip
-    assert "ix_events_timestamp" in plan and "TEMP B-TREE" not in plan
+            str(row[-1])
+            for row in connection.execute(
+                text("EXPLAIN QUERY PLAN " + window_query(*JSON_FIELDS["sqlite"])), {"start": 0}
+            )
+        )
+    assert "ix_events_timestamp" in plan and "TEMP B-TREE" not in plan, plan
+
+
+async def test_other_databases_parse_the_events_in_python_to_the_same_turns(
+    conversations: tuple,
+) -> None:
+    turns = ConversationTurns(ConversationReader(f"sqlite:///{conversations[0]}"))
+    start = at(30)
+    by_sql = turns.since(start)
+    with patch.dict(JSON_FIELDS, clear=True):
+        assert turns.since(start) == by_sql
+    assert [turn.text for turn in by_sql["clarify-taken"]] == ["the side thing", "/choose_topic"]
+    assert by_sql["clarify-taken"][1].customs == [
+        {"kind": "answer", "topic": "side_effects", "sources": []}
+    ]
 
 
 async def test_csv_tables_have_headers_and_neutralise_formulas(conversations: tuple) -> None:
