@@ -96,6 +96,11 @@ SETTINGS = {
     "retention_days": Setting(
         "RETENTION_DAYS", "90", "days `make purge` keeps conversations and resolved handoffs"
     ),
+    "content_review_months": Setting(
+        "CONTENT_REVIEW_MONTHS",
+        "12",
+        "months after its `reviewed` date an answer is listed as due for review (insights)",
+    ),
     "reply_deadline_seconds": Setting(
         "REPLY_DEADLINE_SECONDS", "8", "the longest a patient waits for a reply"
     ),
@@ -139,6 +144,7 @@ class Settings:
     rate_limit_window_seconds: int
     trusted_proxies: tuple[str, ...]
     retention_days: int
+    content_review_months: int
     reply_deadline_seconds: float
     allowed_origins: tuple[str, ...]
     log_dir: Path

@@ -26,9 +26,11 @@ from sanic.exceptions import MethodNotSupported, NotFound, SanicException
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from core.feedback.store import FeedbackStore
 from core.handoffs.store import OPEN, REASONS, RESOLVED, Handoff, HandoffStore, utcnow
 from core.settings import PROJECT_ROOT
-from core.staff.roles import ADMINS, ANY_ROLE, may
+from core.staff.insights import MAX_DAYS, TABLES, InsightsReader, as_csv
+from core.staff.roles import ADMINS, ANY_ROLE, CURATORS, may
 from core.staff.store import IDLE_TIMEOUT, BadCredentials, Locked, StaffStore
 from core.staff.transcripts import ConversationReader
 
@@ -44,6 +46,9 @@ CONSOLE_FILES = {"/staff/": "index.html", "/staff/console.js": "console.js",
                  "/staff/console.css": "console.css"}  # fmt: skip
 # Preact and htm in one ES module, as the htm package ships it: no build step.
 UI_LIBRARY = PROJECT_ROOT / "web" / "node_modules" / "htm" / "preact" / "standalone.module.js"
+# Chart.js as its package builds it for a plain <script>: it sets `window.Chart`.
+CHART_LIBRARY = PROJECT_ROOT / "web" / "node_modules" / "chart.js" / "dist" / "chart.umd.js"
+DEFAULT_INSIGHT_DAYS = 30
 
 # Stricter than the page's: no inline styles, and connections to this origin only.
 STAFF_POLICY = (
@@ -61,22 +66,29 @@ class ApiError(Exception):
 
 @dataclass
 class StaffConsole:
-    """What the console reads and writes: handoffs, staff accounts and sessions, conversations."""
+    """What the console reads and writes: handoffs, staff accounts and sessions, conversations,
+    and the insights curators read from these and the answer ratings."""
 
     handoffs: HandoffStore
     staff: StaffStore
     conversations: ConversationReader
+    insights: InsightsReader
 
     @classmethod
     def from_settings(cls) -> StaffConsole:
-        return cls(HandoffStore(), StaffStore(), ConversationReader())
+        return cls.of(HandoffStore(), ConversationReader())
 
     @classmethod
     def from_urls(cls, handoff_db_url: str, tracker_db_url: str) -> StaffConsole:
+        return cls.of(HandoffStore(handoff_db_url), ConversationReader(tracker_db_url))
+
+    @classmethod
+    def of(cls, handoffs: HandoffStore, conversations: ConversationReader) -> StaffConsole:
+        """Everything staff-side in the handoff store's database, beside the conversations."""
+        staff = StaffStore(engine=handoffs.engine)
+        feedback = FeedbackStore(engine=handoffs.engine)
         return cls(
-            HandoffStore(handoff_db_url),
-            StaffStore(handoff_db_url),
-            ConversationReader(tracker_db_url),
+            handoffs, staff, conversations, InsightsReader(conversations, handoffs, feedback)
         )
 
 
@@ -197,6 +209,10 @@ def add_staff_console(app: Sanic, console: StaffConsole | None) -> None:
     async def ui_library(request: Request) -> HTTPResponse:
         return await response.file(UI_LIBRARY, mime_type="text/javascript")
 
+    @app.get("/staff/vendor/chart.js")
+    async def chart_library(request: Request) -> HTTPResponse:
+        return await response.file(CHART_LIBRARY, mime_type="text/javascript")
+
     @app.post("/staff/api/login")
     async def login(request: Request) -> HTTPResponse:
         body = json_body(request)
@@ -295,6 +311,40 @@ def add_staff_console(app: Sanic, console: StaffConsole | None) -> None:
         resolved = await blocking(console.handoffs.resolve, found.id, note=note, by=username)
         await blocking(console.staff.record, username, "handoff.resolve", found.id)
         return response.json({"handoff": {**handoff_item(resolved), "resolution_note": note}})
+
+    def insight_days(request: Request) -> int:
+        try:
+            days = int(request.args.get("days", DEFAULT_INSIGHT_DAYS))
+        except ValueError:
+            days = 0
+        if not 1 <= days <= MAX_DAYS:
+            raise ApiError(400, f"'days' must be a whole number from 1 to {MAX_DAYS}")
+        return days
+
+    @app.get("/staff/api/insights")
+    @authorized(CURATORS)
+    async def insights(request: Request) -> HTTPResponse:
+        days = insight_days(request)
+        found = await blocking(console.insights.compute, days)
+        await blocking(console.staff.record, request.ctx.staff.username, "insights.view",
+                       f"days={days}")  # fmt: skip
+        return response.json(found)
+
+    @app.get("/staff/api/insights.csv")
+    @authorized(CURATORS)
+    async def insights_csv(request: Request) -> HTTPResponse:
+        days, name = insight_days(request), request.args.get("table", "")
+        if name not in TABLES:
+            raise ApiError(400, f"'table' must be one of {', '.join(TABLES)}")
+        found = await blocking(console.insights.compute, days)
+        await blocking(console.staff.record, request.ctx.staff.username, "insights.export",
+                       f"{name} days={days}")  # fmt: skip
+        filename = f"insights-{name}-{days}d-{utcnow():%Y-%m-%d}.csv"
+        return response.text(
+            as_csv(found, name),
+            content_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        )
 
     @app.get("/staff/api/audit")
     @authorized(ADMINS)

@@ -163,6 +163,14 @@ class Handoff:
 
 
 @dataclass(frozen=True)
+class HandoffTiming:
+    reason: str
+    status: str
+    created_at: dt.datetime
+    resolved_at: dt.datetime | None
+
+
+@dataclass(frozen=True)
 class Notification:
     id: int
     handoff_id: str
@@ -280,6 +288,21 @@ class HandoffStore:
             if reason:
                 query = query.where(HandoffRow.reason == reason)
             return [Handoff.from_row(row) for row in session.execute(query).scalars()]
+
+    def timings(self, created_since: dt.datetime) -> list[HandoffTiming]:
+        """Reason, status and times of the requests created since then (nothing patients said)."""
+        with self._session() as session:
+            rows = session.execute(
+                select(
+                    HandoffRow.reason,
+                    HandoffRow.status,
+                    HandoffRow.created_at,
+                    HandoffRow.resolved_at,
+                )
+                .where(HandoffRow.created_at >= created_since)
+                .order_by(HandoffRow.id)
+            )
+            return [HandoffTiming(*row) for row in rows]
 
     def forget_conversation(self, conversation_id: str) -> int:
         """Deletes a conversation's requests and their notifications; returns how many requests."""

@@ -27,8 +27,8 @@ ADDRESSES = (f"198.51.100.{n}" for n in itertools.count(1))
 
 
 class Console:
-    def __init__(self, url: str, db_url: str, handoffs: HandoffStore) -> None:
-        self.url, self.db_url, self.handoffs = url, db_url, handoffs
+    def __init__(self, url: str, db_url: str, handoffs: HandoffStore, trackers: Path) -> None:
+        self.url, self.db_url, self.handoffs, self.trackers = url, db_url, handoffs, trackers
 
     def login(self, username: str, password: str = PASSWORD, address: str | None = None):
         """A browser-like session after logging in (its `csrf` attribute holds the token)."""
@@ -65,7 +65,7 @@ def start_console(tmp: Path, monkeypatch: pytest.MonkeyPatch, proxies: int) -> I
 
     port = free_port()
     server = WebServer(app, "127.0.0.1", port).start()
-    yield Console(f"http://127.0.0.1:{port}", db_url, console.handoffs)
+    yield Console(f"http://127.0.0.1:{port}", db_url, console.handoffs, tmp / "trackers.db")
     server.shutdown()
 
 
@@ -95,6 +95,8 @@ ROUTES = [
     ("POST", "/staff/api/handoffs/h-000001/resolve"),
     ("POST", "/staff/api/logout"),
     ("GET", "/staff/api/audit"),
+    ("GET", "/staff/api/insights"),
+    ("GET", "/staff/api/insights.csv?table=topics"),
 ]
 
 
@@ -283,3 +285,70 @@ def test_the_console_pages_have_a_strict_policy_and_no_inline_anything(console: 
     assert library.status_code == 200 and "javascript" in library.headers["Content-Type"]
     assert requests.get(f"{console.url}/staff", allow_redirects=False).status_code == 302
     assert requests.get(f"{console.url}/staff/../core/settings.py").status_code == 404
+
+
+async def test_insights_are_for_curators_and_admins_and_every_view_is_audited(
+    console: Console,
+) -> None:
+    from rasa.core.tracker_store import SQLTrackerStore
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import BotUttered, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    store = SQLTrackerStore(Domain.empty(), dialect="sqlite", db=str(console.trackers))
+    events = [UserUttered("Do you validate parking tickets?"),
+              BotUttered(None, data={"custom": {"kind": "fallback"}})]  # fmt: skip
+    await store.save(DialogueStateTracker.from_events("c-insights", events))
+    handoff(console, reason="user_request")
+
+    url = f"{console.url}/staff/api/insights"
+    assert console.login("sam").get(url).status_code == 403
+    assert console.login("sam").get(f"{url}.csv?table=topics").status_code == 403
+    cora = console.login("cora")
+    assert cora.get(f"{url}?days=0").status_code == 400
+    assert cora.get(f"{url}?days=many").status_code == 400
+    reply = cora.get(f"{url}?days=7")
+    assert reply.status_code == 200 and reply.headers["Cache-Control"] == "no-store"
+    found = reply.json()
+    assert found["days"] == 7 and found["messages"] == 1 and found["answer_rate"] == 0
+    assert found["unanswered"][0]["label"] == "Do you validate parking tickets?"
+    assert {row["reason"] for row in found["handoffs"]["by_reason"]} >= {"user_request"}
+    assert {"topic", "title", "answered", "up", "down"} <= set(found["topics"][0])
+    assert console.login("ada").get(url).status_code == 200  # admins too; 30 days by default
+
+    entries = console.login("ada").get(f"{console.url}/staff/api/audit").json()["entries"]
+    views = [(e["username"], e["action"], e["target"]) for e in entries
+             if e["action"].startswith("insights")]  # fmt: skip
+    assert ("cora", "insights.view", "days=7") in views and (
+        "ada",
+        "insights.view",
+        "days=30",
+    ) in views
+    assert not any("parking" in str(entry) for entry in entries), "no text in the audit log"
+
+
+def test_insights_export_each_table_as_csv_with_a_file_name(console: Console) -> None:
+    import csv
+
+    cora = console.login("cora")
+    url = f"{console.url}/staff/api/insights.csv"
+    assert cora.get(f"{url}?table=secrets").status_code == 400
+    headers = {
+        "unanswered": ["group", "count", "label", "terms", "example_1", "example_2", "example_3"],
+        "topics": ["topic", "title", "answered", "up", "down", "helpful_share"],
+        "handoffs": ["reason", "count", "open", "resolved", "median_seconds", "p90_seconds"],
+        "stale_content": ["topic", "title", "reviewed", "months_since_review"],
+    }
+    for name, header in headers.items():
+        reply = cora.get(f"{url}?table={name}&days=14")
+        assert reply.status_code == 200 and reply.headers["Content-Type"].startswith("text/csv")
+        disposition = reply.headers["Content-Disposition"]
+        assert disposition.startswith(f'attachment; filename="insights-{name}-14d-')
+        assert disposition.endswith('.csv"')
+        rows = list(csv.reader(reply.text.splitlines()))
+        assert rows[0] == header and all(len(row) == len(header) for row in rows)
+    topics = list(csv.reader(cora.get(f"{url}?table=topics").text.splitlines()))
+    assert len(topics) > 40, "every topic of the content store, answered or not"
+    entries = console.login("ada").get(f"{console.url}/staff/api/audit").json()["entries"]
+    assert any(e["username"] == "cora" and e["action"] == "insights.export"
+               and e["target"] == "stale_content days=14" for e in entries)  # fmt: skip

@@ -35,6 +35,7 @@ def console_url(assistant: str, handoff_db_url: str, tracker_db: Path) -> Iterat
     console = StaffConsole.from_urls(handoff_db_url, f"sqlite:///{tracker_db}")
     console.staff.set_account("nurse", "staff", PASSWORD)
     console.staff.set_account("admin", "admin", PASSWORD)
+    console.staff.set_account("curator", "curator", PASSWORD)
     port = free_port()
     server = serve_page(port, assistant, staff_console=console)
     yield f"http://localhost:{port}/staff/"
@@ -145,10 +146,45 @@ def test_filters_by_reason_and_admins_read_the_audit_log(page: object, assistant
 
 def test_logging_out_returns_to_the_login_form(page: object) -> None:
     log_in(page, "nurse")
+    page.locator("#logout").wait_for()
+    assert page.locator("#insights-tab").count() == 0, "insights are for curators"
     page.click("#logout")
     page.locator("#login").wait_for()
     page.reload()
     page.locator("#login").wait_for()  # the session is gone on the server too
+
+
+def test_a_curator_sees_insights_with_charts_and_the_question_nobody_answered(
+    page: object, assistant: str
+) -> None:
+    question = "What is the capital city of Mongolia?"
+    reply = send(assistant, f"staff-{uuid.uuid4()}", question)
+    assert any(i.get("custom", {}).get("kind") == "fallback" for i in reply), reply
+    log_in(page, "curator")
+    page.click("#insights-tab")
+    page.locator("#insights").wait_for()
+    assert question in page.locator("#unanswered").inner_text()
+    for chart in ("#replies-chart", "#handoffs-chart", "#topics-chart"):
+        drawn = page.evaluate(
+            """(selector) => {
+                const canvas = document.querySelector(selector);
+                const { width, height } = canvas;
+                const pixels = canvas.getContext("2d").getImageData(0, 0, width, height).data;
+                let painted = 0;
+                for (let i = 3; i < pixels.length; i += 4) if (pixels[i]) painted += 1;
+                return { width, height, painted };
+            }""",
+            chart,
+        )
+        assert drawn["width"] > 100 and drawn["height"] > 100 and drawn["painted"] > 500, drawn
+    fallbacks = page.locator("#replies-table tr", has_text="Not understood").inner_text()
+    assert int(fallbacks.split()[-1]) >= 1, "the chart's numbers are in a table too"
+    link = page.locator("#insights a.csv").first
+    assert link.get_attribute("href").startswith("/staff/api/insights.csv?days=30&table=")
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename.startswith("insights-unanswered-30d-")
+    assert question in Path(download.value.path()).read_text()
 
 
 def test_five_wrong_passwords_show_the_lockout_message(page: object, handoff_db_url: str) -> None:

@@ -1,8 +1,9 @@
-// The staff console: handoff inbox, transcripts, resolving with a note, the audit log.
+// The staff console: handoff inbox, transcripts, resolving with a note, the audit log,
+// and for curators the insights (charts by Chart.js, each with its numbers in a table).
 // Preact with htm templates (one ES module from the htm package, no build step).
 // Every text from the API is rendered as text: Preact escapes it, and nothing
 // here sets HTML.
-import { html, render, useEffect, useState } from "/staff/vendor/preact-htm.js";
+import { html, render, useEffect, useRef, useState } from "/staff/vendor/preact-htm.js";
 
 const POLL_MS = 5000;
 const CSRF_KEY = "staff-csrf-token";
@@ -173,6 +174,162 @@ function AuditLog() {
     </table>`;
 }
 
+const CURATOR_ROLES = ["curator", "admin"];
+const REPLY_CLASSES = {
+  answered: "Answered",
+  answered_after_choice: "Answered after a choice",
+  fallback: "Not understood (fallback)",
+  clarify_not_taken: "Choice offered, not taken",
+  emergency: "Emergency",
+  handoff: "Handed to staff",
+  smalltalk: "Small talk",
+  other: "Other",
+};
+const TOP_TOPICS = 15;
+
+function percent(share) {
+  return share === null || share === undefined ? "–" : `${Math.round(share * 1000) / 10} %`;
+}
+
+export function duration(seconds) {
+  if (seconds === null || seconds === undefined) return "–";
+  if (seconds < 60) return `${Math.round(seconds)} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 24) return `${hours} h ${minutes % 60} min`;
+  return `${Math.floor(hours / 24)} d ${hours % 24} h`;
+}
+
+// A bar chart; its numbers are in the table beside it, which screen readers read instead.
+function BarChart({ id, label, labels, datasets, horizontal = false }) {
+  const canvas = useRef(null);
+  useEffect(() => {
+    if (!window.Chart) return undefined;
+    const chart = new window.Chart(canvas.current, {
+      type: "bar",
+      data: { labels, datasets },
+      options: {
+        indexAxis: horizontal ? "y" : "x",
+        animation: false,
+        maintainAspectRatio: false,
+        plugins: { legend: { display: datasets.length > 1 } },
+        scales: { x: { beginAtZero: true, ticks: { precision: 0 } }, y: { beginAtZero: true, ticks: { precision: 0 } } },
+      },
+    });
+    return () => chart.destroy();
+  }, [JSON.stringify([labels, datasets])]);
+  return html`<div class="chart"><canvas ref=${canvas} id=${id} role="img" aria-label=${label}>${label}</canvas></div>`;
+}
+
+function CsvLink({ days, table, children }) {
+  const query = new URLSearchParams({ days, table });
+  return html`<a class="csv" href=${`/staff/api/insights.csv?${query}`} download>${children}</a>`;
+}
+
+function Insights({ onFailure }) {
+  const [days, setDays] = useState(30);
+  const [found, setFound] = useState(null);
+  useEffect(() => {
+    setFound(null);
+    api(`insights?days=${days}`).then(setFound, onFailure);
+  }, [days]);
+  const picker = html`
+    <label class="days">Period
+      <select id="insights-days" value=${days} onChange=${(e) => setDays(Number(e.target.value))}>
+        <option value="7">Last 7 days</option>
+        <option value="30">Last 30 days</option>
+        <option value="90">Last 90 days</option>
+      </select>
+    </label>`;
+  if (!found) return html`<section id="insights-loading">${picker}<p>Loading insights…</p></section>`;
+  const replies = Object.entries(REPLY_CLASSES).map(([key, name]) => [name, found.replies[key] || 0]);
+  const topics = found.topics.filter((t) => t.answered || t.up || t.down).slice(0, TOP_TOPICS);
+  const reasons = found.handoffs.by_reason;
+  return html`
+    <section id="insights" aria-label="Insights">
+      <div class="insights-head">
+        ${picker}
+        <p class="summary">
+          <strong id="answer-rate">${percent(found.answer_rate)}</strong> of ${found.messages} patient
+          messages answered with a topic, in ${found.conversations} conversations
+          (${found.since.slice(0, 10)} to ${found.until.slice(0, 10)}).
+        </p>
+      </div>
+
+      <h2>Questions the assistant could not answer</h2>
+      <p>${found.unanswered_messages} messages got a fallback or a choice nobody took, grouped by similar words.
+        <${CsvLink} days=${days} table="unanswered">Download CSV<//></p>
+      ${found.unanswered.length ? html`
+        <table id="unanswered">
+          <caption>Unanswered questions, most asked first</caption>
+          <thead><tr><th scope="col">Times asked</th><th scope="col">Question</th><th scope="col">Shared words</th><th scope="col">Examples</th></tr></thead>
+          <tbody>${found.unanswered.map((group) => html`
+            <tr><td>${group.count}</td><td>${group.label}</td><td>${group.terms.join(", ") || "–"}</td>
+              <td><ul class="examples">${group.examples.map((example) => html`<li>${example}</li>`)}</ul></td></tr>`)}
+          </tbody>
+        </table>` : html`<p id="unanswered-empty">None in this period.</p>`}
+
+      <div class="pair">
+        <div>
+          <h2>What the assistant did with patient messages</h2>
+          <${BarChart} id="replies-chart" label="Replies to patient messages by kind; the numbers are in the table below"
+            labels=${replies.map(([name]) => name)}
+            datasets=${[{ label: "Messages", data: replies.map(([, count]) => count), backgroundColor: "#1f5fa8" }]} />
+          <table id="replies-table">
+            <caption>Replies to patient messages by kind</caption>
+            <thead><tr><th scope="col">Reply</th><th scope="col">Messages</th></tr></thead>
+            <tbody>${replies.map(([name, count]) => html`<tr><td>${name}</td><td>${count}</td></tr>`)}</tbody>
+          </table>
+        </div>
+        <div>
+          <h2>Handoffs by reason</h2>
+          <${BarChart} id="handoffs-chart" label="Handoff requests by reason, open and resolved; the numbers are in the table below"
+            labels=${reasons.map((r) => REASONS[r.reason] || r.reason)}
+            datasets=${[
+              { label: "Resolved", data: reasons.map((r) => r.resolved), backgroundColor: "#2e7d4f" },
+              { label: "Open", data: reasons.map((r) => r.open), backgroundColor: "#c77700" },
+            ]} />
+          <table id="handoffs-table">
+            <caption>Handoffs and time to resolve <${CsvLink} days=${days} table="handoffs">CSV<//></caption>
+            <thead><tr><th scope="col">Reason</th><th scope="col">Requests</th><th scope="col">Open</th><th scope="col">Median time to resolve</th><th scope="col">90th percentile</th></tr></thead>
+            <tbody>${[...reasons, { reason: "All", ...found.handoffs.total }].map((r) => html`
+              <tr><td>${REASONS[r.reason] || r.reason}</td><td>${r.count}</td><td>${r.open}</td>
+                <td>${duration(r.median_seconds)}</td><td>${duration(r.p90_seconds)}</td></tr>`)}
+            </tbody>
+          </table>
+        </div>
+      </div>
+
+      <h2>Topics: how often answered, and ratings</h2>
+      <${BarChart} id="topics-chart" horizontal=${true}
+        label=${`The ${TOP_TOPICS} most answered topics with their ratings; the numbers are in the table below`}
+        labels=${topics.map((t) => t.title)}
+        datasets=${[
+          { label: "Answered", data: topics.map((t) => t.answered), backgroundColor: "#1f5fa8" },
+          { label: "Helped", data: topics.map((t) => t.up), backgroundColor: "#2e7d4f" },
+          { label: "Did not help", data: topics.map((t) => t.down), backgroundColor: "#a11d1d" },
+        ]} />
+      <table id="topics-table">
+        <caption>Every topic <${CsvLink} days=${days} table="topics">CSV<//></caption>
+        <thead><tr><th scope="col">Topic</th><th scope="col">Answered</th><th scope="col">Helped</th><th scope="col">Did not help</th><th scope="col">Helpful</th></tr></thead>
+        <tbody>${found.topics.map((t) => html`
+          <tr data-topic=${t.topic}><td>${t.title}</td><td>${t.answered}</td><td>${t.up}</td><td>${t.down}</td><td>${percent(t.helpful_share)}</td></tr>`)}
+        </tbody>
+      </table>
+
+      <h2>Content due for review</h2>
+      <p>Answers last reviewed more than ${found.review_months} months ago (<code>CONTENT_REVIEW_MONTHS</code>).
+        <${CsvLink} days=${days} table="stale_content">Download CSV<//></p>
+      ${found.stale_content.length ? html`
+        <table id="stale-content">
+          <thead><tr><th scope="col">Topic</th><th scope="col">Reviewed</th><th scope="col">Months ago</th></tr></thead>
+          <tbody>${found.stale_content.map((row) => html`
+            <tr><td>${row.title}</td><td>${row.reviewed}</td><td>${row.months_since_review}</td></tr>`)}</tbody>
+        </table>` : html`<p id="stale-content-empty">Every answer was reviewed within ${found.review_months} months.</p>`}
+    </section>`;
+}
+
 function Console({ session, onLogout }) {
   const [filters, setFilters] = useState({ status: "open", reason: "" });
   const [listing, setListing] = useState(null);
@@ -224,13 +381,16 @@ function Console({ session, onLogout }) {
       <h1>Staff console</h1>
       <nav>
         <button type="button" aria-pressed=${view === "inbox"} onClick=${() => setView("inbox")}>Inbox</button>
+        ${CURATOR_ROLES.includes(session.role) && html`<button type="button" id="insights-tab" aria-pressed=${view === "insights"} onClick=${() => setView("insights")}>Insights</button>`}
         ${session.role === "admin" && html`<button type="button" id="audit-tab" aria-pressed=${view === "audit"} onClick=${() => setView("audit")}>Audit log</button>`}
       </nav>
       <p class="who">${session.username} (${session.role})
         <button type="button" id="logout" onClick=${logout}>Log out</button></p>
     </header>
     ${problem && html`<p class="error" role="alert">${problem}</p>`}
-    ${view === "audit" ? html`<${AuditLog} />` : html`
+    ${view === "insights" && html`<${Insights} onFailure=${handle} />`}
+    ${view === "audit" && html`<${AuditLog} />`}
+    ${view === "inbox" && html`
       <div class="inbox">
         <section aria-label="Handoff requests">
           <${Filters} ...${filters} onChange=${setFilters} />
