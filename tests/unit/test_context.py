@@ -149,7 +149,7 @@ def test_a_question_the_model_is_sure_of_needs_no_support_from_the_whole_message
 
 
 def test_a_whole_reading_sure_of_the_second_question_does_not_overrule_a_sure_first() -> None:
-    """"can i eat before? and does it interact with antidepressants": both are questions."""
+    """ "can i eat before? and does it interact with antidepressants": both are questions."""
     whole = [("cost", 0.92), ("insurance", 0.05), ("side_effects", 0.03)]
     assert decide(whole, parts=[[("side_effects", 0.85)], [("cost", 0.9)]]) == context.Reading(
         ("side_effects", "cost"), "parts"
@@ -159,7 +159,7 @@ def test_a_whole_reading_sure_of_the_second_question_does_not_overrule_a_sure_fi
 
 
 def test_a_statement_counts_only_when_the_model_is_sure_and_the_whole_supports_it() -> None:
-    """"im nervous about my first one, what should i bring": a topic asked without a question."""
+    """ "im nervous about my first one, what should i bring": a topic asked without a question."""
     whole = [("side_effects", 0.5), ("cost", 0.3), ("insurance", 0.1)]
     asks = [False, True]
 
