@@ -17,9 +17,11 @@ pytestmark = pytest.mark.server
 # with the 14 added ones (shared/topics-added.yml) beside them, 93.9%: a few
 # held-out questions now fall to an added topic that covers part of them
 # ("do I sit in a chair or lie in a bed" is infusion_experience here,
-# treatment_setting by the added catalogue). The added topics: 89.2%.
+# treatment_setting by the added catalogue). The added topics: 89.2%, and
+# 96.4% after three more rounds of examples for them (the first 27 stayed
+# at 93.9%).
 MIN_TOPIC_ACCURACY = 0.92
-MIN_ADDED_TOPIC_ACCURACY = 0.85
+MIN_ADDED_TOPIC_ACCURACY = 0.94
 MIN_OUT_OF_SCOPE_FALLBACK = 0.90
 # The held-out greetings and thanks are deliberately unusual ("that clears it
 # up, much appreciated"); a miss there gets a clarify or fallback, not harm.
