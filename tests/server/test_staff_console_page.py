@@ -42,6 +42,9 @@ def console_url(assistant: str, handoff_db_url: str, tracker_db: Path) -> Iterat
     server.shutdown()
 
 
+SCREENSHOT_MAX_HEIGHT = 4000
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     from playwright.sync_api import sync_playwright
@@ -63,7 +66,14 @@ def page(browser: object, console_url: str, request: pytest.FixtureRequest) -> I
     page.goto(console_url)
     yield page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    # The whole page, up to a height Chromium can capture in one piece: the
+    # insights tables grow with every test conversation that got a fallback.
+    height = min(page.evaluate("document.documentElement.scrollHeight"), SCREENSHOT_MAX_HEIGHT)
+    page.screenshot(
+        path=str(ARTIFACTS / f"{request.node.name}.png"),
+        clip={"x": 0, "y": 0, "width": 1280, "height": height},
+        full_page=True,
+    )
     context.close()
     assert not errors, errors  # no script error, nothing the policy blocked
 
