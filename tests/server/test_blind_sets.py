@@ -55,14 +55,14 @@ FLOORS = {
     # 95.0%, 95.0%, 88.7%, 95.4%, 92.3%, 2.8%: topic questions and
     # out-of-scope messages the added topics now claim cost 2 points of topics.
     # After three rounds of examples for them (7,900 more): 95.0%, 95.0%,
-    # 88.7%, 94.1%, 93.0%, 2.6%: out-of-scope messages that look like a
-    # topic lost a point (bench/NOTES.md, issue 13).
+    # 88.7%, 93.4%, 92.8%, 2.7%: out-of-scope messages that look like a
+    # topic lost two points (bench/NOTES.md, issue 13).
     ("a_", "b_"): Floors(0.93, 0.92, 0.86, 0.93, 0.91, 0.05),
     # Set C, 609 non-safety messages, 209 emergencies, 114 disclosures.
     # Untuned: 88.0%, 86.1%, 84.2%, 96.7%, 93.0%, false alarms 5.3%; at the
     # end of that session: 89.0%, 87.6%, 84.2%, 96.7%, 93.5%, 4.9%; with the
     # added topics: 89.5%, 88.5%, 84.2%, 94.4%, 91.6%, 4.3%; after their
-    # three rounds of examples: 90.4%, 89.5%, 84.2%, 93.0%, 93.0%, 4.3%.
+    # three rounds of examples: 90.9%, 90.0%, 84.2%, 92.1%, 94.0%, 4.3%.
     ("c_",): Floors(0.89, 0.88, 0.83, 0.92, 0.91, 0.055),
     # Set D (issue 13): 241 topic questions (203 for the added topics), 80
     # messages with two or three questions, 70 conversations (76 later
@@ -72,14 +72,14 @@ FLOORS = {
     # here also counts the conversations' first turns: 95.8%, false alarms
     # 0.3%).
     # After three rounds of examples for the added topics and the two-part
-    # rules retuned on two more tuning sets: 97.7%, 0.3%, 93.8%, 94.7%.
+    # rules retuned on two more tuning sets: 97.7%, 0.3%, 93.8%, 96.1%.
     ("d_",): Floors(topics=0.96, max_false_alarms=0.015, two_part=0.9, follow_up_turns=0.93),
     # Set E (issue 13, a later session): 227 topic questions (157 for the
     # added topics) and 50 messages with two or three questions, by a new
     # writer who saw only the catalogues. Untuned (before that session's
     # training examples and rule changes): topics 91.6% (added topics
     # 89.8%), both questions answered 74.0%, false alarms 0.9%. At its end:
-    # 96.5% (95.5%), 84.0%, 0.9%.
+    # 96.9% (96.2%), 86.0%, 0.9%.
     ("e_",): Floors(topics=0.95, max_false_alarms=0.02, two_part=0.8),
 }
 

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.server
 # held-out questions now fall to an added topic that covers part of them
 # ("do I sit in a chair or lie in a bed" is infusion_experience here,
 # treatment_setting by the added catalogue). The added topics: 89.2%, and
-# 96.4% after three more rounds of examples for them (the first 27 stayed
-# at 93.9%).
+# 94.6% after three more rounds of examples for them (the first 27 stayed
+# at 93.9%); retraining on a little more data moves it by about 1 point.
 MIN_TOPIC_ACCURACY = 0.92
 MIN_ADDED_TOPIC_ACCURACY = 0.94
 MIN_OUT_OF_SCOPE_FALLBACK = 0.90
