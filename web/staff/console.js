@@ -185,6 +185,8 @@ const REPLY_CLASSES = {
   smalltalk: "Small talk",
   other: "Other",
 };
+// The most asked groups first; the rest on request and in the CSV.
+const TOP_GROUPS = 25;
 const TOP_TOPICS = 15;
 
 function percent(share) {
@@ -230,6 +232,7 @@ function CsvLink({ days, table, children }) {
 function Insights({ onFailure }) {
   const [days, setDays] = useState(30);
   const [found, setFound] = useState(null);
+  const [allGroups, setAllGroups] = useState(false);
   useEffect(() => {
     setFound(null);
     api(`insights?days=${days}`).then(setFound, onFailure);
@@ -264,11 +267,14 @@ function Insights({ onFailure }) {
         <table id="unanswered">
           <caption>Unanswered questions, most asked first</caption>
           <thead><tr><th scope="col">Times asked</th><th scope="col">Question</th><th scope="col">Shared words</th><th scope="col">Examples</th></tr></thead>
-          <tbody>${found.unanswered.map((group) => html`
+          <tbody>${(allGroups ? found.unanswered : found.unanswered.slice(0, TOP_GROUPS)).map((group) => html`
             <tr><td>${group.count}</td><td>${group.label}</td><td>${group.terms.join(", ") || "–"}</td>
               <td><ul class="examples">${group.examples.map((example) => html`<li>${example}</li>`)}</ul></td></tr>`)}
           </tbody>
-        </table>` : html`<p id="unanswered-empty">None in this period.</p>`}
+        </table>
+        ${!allGroups && found.unanswered.length > TOP_GROUPS && html`
+          <p><button type="button" id="unanswered-all" onClick=${() => setAllGroups(true)}>
+            Show all ${found.unanswered.length} groups</button></p>`}` : html`<p id="unanswered-empty">None in this period.</p>`}
 
       <div class="pair">
         <div>
