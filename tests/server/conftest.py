@@ -7,12 +7,14 @@ reconfigures one): such a test starts its own and says why in its docstring.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
+from core.settings import PROJECT_ROOT
 from tests.staff_webhook import StaffWebhook
 from tools.processes import free_port
 
@@ -186,3 +188,31 @@ def assistant_without_actions(
         yield rasa.health_url.rstrip("/") + "/webhooks/rest/webhook"
     finally:
         rasa.stop()
+
+
+# --- the browser of the page and console tests -----------------------------------
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
+# Chromium as root in a sandboxed CI, with no background network traffic.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright, one for every browser test of the run."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: make test installs it"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -17,8 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.server.conftest import send
-from tests.server.test_web_page import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS
+from tests.server.conftest import ARTIFACTS, send
 from tools.processes import free_port
 
 pytestmark = pytest.mark.server
@@ -48,17 +47,6 @@ ASKED_TWICE = [
     "Ithaca", "Juneau", "Knoxville", "Laramie", "Macon", "Nashua", "Omaha", "Peoria", "Quincy",
     "Reno", "Salem", "Tulsa", "Utica", "Vallejo", "Wichita", "Yakima", "Yonkers", "Zanesville",
 ]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: make test installs it"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from core.settings import PROJECT_ROOT
-from tests.server.conftest import PAGE_PORT, RATE_LIMITED_PAGE_PORT, TEST_RATE_LIMITS
+from tests.server.conftest import ARTIFACTS, PAGE_PORT, RATE_LIMITED_PAGE_PORT, TEST_RATE_LIMITS
 
 pytestmark = pytest.mark.server
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
-# Chromium as root in a sandboxed CI, with no background network traffic.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -34,17 +19,6 @@ def page_url(assistant: str) -> Iterator[str]:
     server = serve_page(PAGE_PORT, assistant)
     yield f"http://localhost:{PAGE_PORT}/"
     server.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), "Debian's chromium is missing: make test installs it"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
