@@ -12,8 +12,6 @@ replaces their rating, and pressing a button twice does not count twice.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy import (
@@ -25,11 +23,10 @@ from sqlalchemy import (
     delete,
     select,
 )
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, declarative_base, sessionmaker
+from sqlalchemy.orm import declarative_base
 
-from core.database import staff_side_engine
+from core.database import StaffSideStore
 
 RATINGS = ("up", "down")
 
@@ -66,21 +63,8 @@ class TopicRatings:
     down: int
 
 
-class FeedbackStore:
-    def __init__(self, url: str | None = None, engine: Engine | None = None) -> None:
-        self.engine = engine or staff_side_engine(url)
-        self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
-        self._schema_ready = False
-
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        # Created on first use, as the handoff store does: the action server
-        # starts while the database is unreachable.
-        if not self._schema_ready:
-            Base.metadata.create_all(self.engine)
-            self._schema_ready = True
-        with self._sessions.begin() as session:
-            yield session
+class FeedbackStore(StaffSideStore):
+    metadata = Base.metadata
 
     def rate(
         self, conversation_id: str, topic: str, rating: str, at: dt.datetime | None = None

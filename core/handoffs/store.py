@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,10 +30,9 @@ from sqlalchemy import (
     text,
     update,
 )
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, declarative_base, sessionmaker
+from sqlalchemy.orm import Session, declarative_base
 
-from core.database import staff_side_engine
+from core.database import StaffSideStore
 
 REASONS = ("contraindication", "user_request")
 OPEN, RESOLVED = "open", "resolved"
@@ -179,22 +176,12 @@ class Notification:
     attempts: int
 
 
-class HandoffStore:
-    def __init__(self, url: str | None = None, engine: Engine | None = None) -> None:
-        self.engine = engine or staff_side_engine(url)
-        self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
-        self._schema_ready = False
+class HandoffStore(StaffSideStore):
+    metadata = Base.metadata
 
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        # Tables are created on first use, not at start-up: an action server
-        # must start (and spool requests) while the database is unreachable.
-        if not self._schema_ready:
-            Base.metadata.create_all(self.engine)
-            self._add_missing_columns()
-            self._schema_ready = True
-        with self._sessions.begin() as session:
-            yield session
+    def _prepare_schema(self) -> None:
+        super()._prepare_schema()
+        self._add_missing_columns()
 
     def _add_missing_columns(self) -> None:
         present = {column["name"] for column in inspect(self.engine).get_columns("handoffs")}

@@ -16,15 +16,14 @@ import hashlib
 import hmac
 import re
 import secrets
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Column, DateTime, Index, Integer, String, delete, func, select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, declarative_base, sessionmaker
+from sqlalchemy.orm import Session, declarative_base
 
-from core.database import staff_side_engine
+from core.database import StaffSideStore
 from core.handoffs.store import utcnow
 from core.staff.passwords import dummy_hash, hash_password, needs_rehash, verify
 from core.staff.roles import ROLES
@@ -138,25 +137,17 @@ class AuditEntry:
         }
 
 
-class StaffStore:
+class StaffStore(StaffSideStore):
+    metadata = Base.metadata
+
     def __init__(
         self,
         url: str | None = None,
         engine: Engine | None = None,
         now: Callable[[], dt.datetime] = utcnow,
     ) -> None:
-        self.engine = engine or staff_side_engine(url)
+        super().__init__(url, engine)
         self.now = now
-        self._sessions = sessionmaker(self.engine, future=True, expire_on_commit=False)
-        self._schema_ready = False
-
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        if not self._schema_ready:
-            Base.metadata.create_all(self.engine)
-            self._schema_ready = True
-        with self._sessions.begin() as session:
-            yield session
 
     # --- accounts --------------------------------------------------------------
 
