@@ -17,27 +17,19 @@ Then `InsightsReader.compute(30)` is timed: the first call (which adds the
 timestamp index to a store that lacks it) and five more, with the parts
 (reading the window's events, grouping the unanswered questions) timed too.
 `--postgres` does the same on a throwaway PostgreSQL cluster (Debian's
-binaries, run as the `postgres` user, as tests/server/test_scale_out.py does).
+binaries, run as the `postgres` user: `tools.processes.postgres_server`).
 """
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
-import glob
 import json
-import os
-import pwd
 import random
-import shutil
 import statistics
-import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import (
@@ -56,7 +48,7 @@ from core.staff.insights import ConversationTurns, InsightsReader, tally
 from core.staff.question_groups import group_questions
 from core.staff.transcripts import ConversationReader
 from rasa_server.tracker_store import event_row
-from tools.processes import free_port
+from tools.processes import postgres_server
 
 DAYS = 30
 TOPICS = sorted(path.stem for path in (CONTENT_DIR / "answers").glob("*.yml"))
@@ -251,40 +243,6 @@ def measure(tracker_url: str, handoff_url: str, conversations: int) -> dict:
     }
 
 
-@contextmanager
-def postgres() -> Iterator[str]:
-    """A throwaway PostgreSQL cluster on a loopback port; yields its base URL."""
-    [initdb, *_] = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
-    pg_ctl = str(Path(initdb).with_name("pg_ctl"))
-    root = Path(tempfile.mkdtemp(prefix="pg-bench-", dir="/tmp"))
-    data, sockets = root / "data", root / "sockets"
-    sockets.mkdir()
-    owner = pwd.getpwnam("postgres")
-    os.chmod(root, 0o755)
-    for path in (root, sockets):
-        os.chown(path, owner.pw_uid, owner.pw_gid)
-    port = free_port()
-
-    def as_postgres(*command: str) -> None:
-        subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)  # fmt: skip
-
-    as_postgres(initdb, "-D", str(data), "-A", "trust", "-U", "assistant")
-    as_postgres(pg_ctl, "-D", str(data), "-w", "-l", str(root / "pg.log"), "-o",
-                f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1", "start")  # fmt: skip
-    try:
-        engine = create_engine(f"postgresql://assistant@127.0.0.1:{port}/postgres",
-                               isolation_level="AUTOCOMMIT")  # fmt: skip
-        with engine.connect() as connection:
-            connection.execute(text("CREATE DATABASE trackers"))
-            connection.execute(text("CREATE DATABASE handoffs"))
-        engine.dispose()
-        yield f"postgresql://assistant@127.0.0.1:{port}"
-    finally:
-        as_postgres(pg_ctl, "-D", str(data), "-m", "fast", "stop")
-        shutil.rmtree(root, ignore_errors=True)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=10_000)
@@ -297,7 +255,7 @@ def main() -> None:
         )
         print(json.dumps({"sqlite": results["sqlite"]}, indent=2), flush=True)
     if args.postgres:
-        with postgres() as url:
+        with postgres_server() as url:
             results["postgresql"] = measure(
                 f"{url}/trackers", f"{url}/handoffs", args.conversations
             )

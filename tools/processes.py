@@ -6,7 +6,9 @@ One place that knows how to launch the action server and the Rasa server, so
 
 from __future__ import annotations
 
+import glob
 import os
+import pwd
 import shutil
 import signal
 import socket
@@ -94,6 +96,49 @@ def lock_store_config(url: str | None = None) -> dict | None:
     if parts.password:
         config["password"] = urllib.parse.unquote(parts.password)
     return config
+
+
+def postgres_bin(name: str) -> str:
+    """A program of Debian's newest installed PostgreSQL (`make test` installs it)."""
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if not found:
+        raise FileNotFoundError("PostgreSQL is missing: make test installs it from Debian")
+    return found[-1]
+
+
+@contextmanager
+def postgres_server() -> Iterator[str]:
+    """A throwaway PostgreSQL cluster on a loopback port, with databases `trackers` and
+    `handoffs` (scale-out test, insights bench); yields its base URL."""
+    from sqlalchemy import create_engine, text
+
+    root = Path(tempfile.mkdtemp(prefix="pg-", dir="/tmp"))
+    data, sockets = root / "data", root / "sockets"
+    sockets.mkdir()
+    owner = pwd.getpwnam("postgres")
+    os.chmod(root, 0o755)
+    for path in (root, sockets):
+        os.chown(path, owner.pw_uid, owner.pw_gid)
+    port = free_port()
+
+    def as_postgres(*command: str) -> None:
+        subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)  # fmt: skip
+
+    as_postgres(postgres_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "assistant")
+    as_postgres(postgres_bin("pg_ctl"), "-D", str(data), "-w", "-l", str(root / "pg.log"), "-o",
+                f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1", "start")  # fmt: skip
+    try:
+        engine = create_engine(f"postgresql://assistant@127.0.0.1:{port}/postgres",
+                               isolation_level="AUTOCOMMIT")  # fmt: skip
+        with engine.connect() as connection:
+            connection.execute(text("CREATE DATABASE trackers"))
+            connection.execute(text("CREATE DATABASE handoffs"))
+        engine.dispose()
+        yield f"postgresql://assistant@127.0.0.1:{port}"
+    finally:
+        as_postgres(postgres_bin("pg_ctl"), "-D", str(data), "-m", "fast", "stop")
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @contextmanager

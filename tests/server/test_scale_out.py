@@ -3,16 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import glob
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import aiohttp
 import pytest
@@ -24,6 +17,7 @@ from tools.processes import (
     action_server,
     free_port,
     lock_store_config,
+    postgres_server,
     rasa_server,
     redis_server,
     tracker_store_config,
@@ -43,42 +37,10 @@ RATE_LIMITS = {
 }
 
 
-def postgres_bin(name: str) -> str:
-    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    assert found, "PostgreSQL is missing: make test installs it from Debian"
-    return found[-1]
-
-
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[str]:
-    """A throwaway PostgreSQL cluster on a loopback port; yields its base URL."""
-    root = Path(tempfile.mkdtemp(prefix="pg-", dir="/tmp"))
-    data, sockets = root / "data", root / "sockets"
-    sockets.mkdir()
-    owner = pwd.getpwnam("postgres")
-    os.chmod(root, 0o755)
-    for path in (root, sockets):
-        os.chown(path, owner.pw_uid, owner.pw_gid)
-    port = free_port()
-
-    def as_postgres(*command: str) -> None:
-        subprocess.run(["runuser", "-u", "postgres", "--", *command], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)  # fmt: skip
-
-    as_postgres(postgres_bin("initdb"), "-D", str(data), "-A", "trust", "-U", "assistant")
-    as_postgres(postgres_bin("pg_ctl"), "-D", str(data), "-w", "-l", str(root / "pg.log"), "-o",
-                f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1", "start")  # fmt: skip
-    try:
-        engine = create_engine(f"postgresql://assistant@127.0.0.1:{port}/postgres",
-                               isolation_level="AUTOCOMMIT")  # fmt: skip
-        with engine.connect() as connection:
-            connection.execute(text("CREATE DATABASE trackers"))
-            connection.execute(text("CREATE DATABASE handoffs"))
-        engine.dispose()
-        yield f"postgresql://assistant@127.0.0.1:{port}"
-    finally:
-        as_postgres(postgres_bin("pg_ctl"), "-D", str(data), "-m", "fast", "stop")
-        shutil.rmtree(root, ignore_errors=True)
+    with postgres_server() as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
