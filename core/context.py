@@ -218,24 +218,6 @@ def confident_topic(ranking: Ranking, topics: Collection[str], minimum: float) -
     return None
 
 
-def read_parts(
-    part_rankings: Sequence[Ranking],
-    topics: Collection[str],
-    whole: Ranking = (),
-    asks: Sequence[bool] | None = None,
-) -> tuple[str, ...]:
-    """The distinct topics the parts ask about, in the order asked.
-
-    A part read on its own loses what the rest of the message says ("what
-    causes it?"), and an aside in a story reads like a question, so each
-    part's topic must also be one the whole message's reading ranks high,
-    unless the part is a question the model is sure of on its own. A
-    statement counts only when the model is sure it asks a topic. `asks`
-    says which parts are questions (all, when None).
-    """
-    return tuple(found.topic for found in _found_parts(part_rankings, topics, whole, asks))
-
-
 @dataclass(frozen=True)
 class _Found:
     topic: str
@@ -249,6 +231,15 @@ def _found_parts(
     whole: Ranking,
     asks: Sequence[bool] | None,
 ) -> list[_Found]:
+    """The distinct topics the parts ask about, in the order asked, with how sure each is.
+
+    A part read on its own loses what the rest of the message says ("what
+    causes it?"), and an aside in a story reads like a question, so each
+    part's topic must also be one the whole message's reading ranks high,
+    unless the part is a question the model is sure of on its own. A
+    statement counts only when the model is sure it asks a topic. `asks`
+    says which parts are questions (all, when None).
+    """
     supported = [
         name
         for name, confidence in whole
