@@ -153,7 +153,7 @@ def question_parts(text: str) -> list[Part]:
     statements ("I've had back pain for years.") are not parts, so they do
     not become a second topic. A short message with one question gives its
     statements too ("im nervous about my first one, what should i bring"),
-    which count only if the model is sure they ask a topic (`read_parts`).
+    which count only if the model is sure they ask a topic (`decide`).
     """
     if text.startswith("/"):
         return []
