@@ -12,6 +12,9 @@ from __future__ import annotations
 import logging
 import sys
 
+import numpy  # noqa: F401 (loads OpenBLAS, so its thread pool can be limited)
+from threadpoolctl import threadpool_limits
+
 from rasa_server import patches
 
 # Rasa's own log format (rasa.utils.io.configure_colored_logging).
@@ -30,8 +33,23 @@ def log_patches_to_stderr() -> None:
     logger.propagate = False  # printed once, here, not again by Rasa's handlers
 
 
+def one_blas_thread() -> None:
+    """Numerical libraries use one thread in each server process.
+
+    A server process answers one message at a time and the machine's cores
+    are shared by the Sanic workers, so OpenBLAS's helper thread has nothing
+    to add; after each vector product it spun in `sched_yield` for a while,
+    which on a 2-core machine took almost a core from the other worker: 35
+    against 19 ms of CPU a message, and a paced p99 of 330 against 150 ms
+    (bench/NOTES.md, "A spinning BLAS thread"). Training keeps its threads:
+    it runs through `rasa train`, not here.
+    """
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def main() -> None:
     log_patches_to_stderr()
+    one_blas_thread()
     patches.install()
 
     from rasa.__main__ import main as rasa_main

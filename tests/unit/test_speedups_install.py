@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import subprocess
 import sys
@@ -130,3 +131,21 @@ def test_a_fingerprint_follows_the_code_not_where_it_is_installed() -> None:
     assert here == version_guard.fingerprint(compiled(source, "/other/lib/m.py", 40))
     assert here != version_guard.fingerprint(compiled(source.replace("'1'", "'2'"), "m.py", 0))
     assert version_guard.fingerprint(None) == "not a function"
+
+
+def test_the_entry_point_leaves_numerical_libraries_one_thread() -> None:
+    """OpenBLAS's helper threads spun between messages and took a core from the other worker."""
+    counts = python(
+        "-c",
+        "import json, os\n"
+        "from threadpoolctl import threadpool_info\n"
+        "from rasa_server.__main__ import one_blas_thread\n"
+        "blas = lambda: [p['num_threads'] for p in threadpool_info() if p['user_api'] == 'blas']\n"
+        "before = blas()\n"
+        "one_blas_thread()\n"
+        "print(json.dumps({'before': before, 'after': blas(), 'cpus': os.cpu_count()}))",
+    )
+    found = json.loads(counts.stdout.strip().splitlines()[-1])
+    assert found["after"] and set(found["after"]) == {1}
+    if found["cpus"] > 1:  # the default it replaces: a thread a core
+        assert max(found["before"]) > 1
