@@ -456,8 +456,21 @@ def _masked(tokens: list[str], idioms: list[tuple[tuple[str, ...], int, int]]) -
     return masked
 
 
+def _may_start_in(phrase: tuple[str, ...], words: set[str]) -> bool:
+    """Whether an exact phrase's first word is among these words (a prefix `suicid*` may be).
+
+    A set lookup before `find_phrase`: most of a list's phrases are skipped here.
+    """
+    return phrase[0] in words or phrase[0].endswith("*")
+
+
 def _contains(tokens: list[str], phrases: tuple[tuple[str, ...], ...]) -> bool:
-    return any(find_phrase(tokens, phrase, fuzzy=False) for phrase in phrases)
+    words = set(tokens)
+    return any(
+        find_phrase(tokens, phrase, fuzzy=False)
+        for phrase in phrases
+        if _may_start_in(phrase, words)
+    )
 
 
 class SafetyScreen:
@@ -598,9 +611,11 @@ class SafetyScreen:
         them too: "be the end of me" reads "be end me" there.
         """
         found = []
+        present = set(tokens)
         for phrase in self.lexicon.not_emergencies:
             words = tuple(w for w in phrase if w not in without) or phrase
-            found += [(phrase, s, e) for s, e in find_phrase(tokens, words, fuzzy=False)]
+            if _may_start_in(words, present):
+                found += [(phrase, s, e) for s, e in find_phrase(tokens, words, fuzzy=False)]
         return found
 
     def _denied_before(self, tokens: list[str], start: int, window: int, floor: int = 0) -> bool:
