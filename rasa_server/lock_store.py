@@ -6,42 +6,114 @@ conversation's lock, adding a ticket and writing it back, with nothing in
 between: two turns of one conversation reaching two servers at the same
 moment could both get ticket 0 and run together. The SQL tracker store then
 saves only the events it does not count yet, so one turn's messages were
-lost (tests/server/test_scale_out.py caught it). Here every read-modify-write of a
-conversation's lock runs under a short Redis lock of its own.
+lost (tests/server/test_scale_out.py caught it).
+
+Here issuing a ticket, giving it back and dropping the expired ones are each
+one Lua script, which Redis runs atomically: one round trip each, where a
+read-modify-write under a guard lock took four (they are synchronous calls on
+the server's event loop). The scripts do what Rasa's `TicketLock` does
+(`rasa/core/lock.py`) and store the lock in its format, so Rasa's own
+`get_lock` reads it while a turn waits.
 
 In endpoints.yml: `lock_store: {type: rasa_server.lock_store.AtomicRedisLockStore, url: ...}`.
 """
 
 from __future__ import annotations
 
+import time
+
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 from rasa.utils.endpoints import EndpointConfig
-from redis.exceptions import LockError as RedisLockError
-from redis.lock import Lock
+from redis.exceptions import RedisError
 
-# The guarded sections are a Redis read and write: milliseconds. The guard
-# expires on its own if a server dies holding it.
-GUARD_SECONDS = 10
+# The lock is {"conversation_id", "tickets": [<JSON of {"number", "expires"}>, ...]},
+# as TicketLock.dumps writes it. A ticket has expired once `now` is past its
+# `expires` (Ticket.has_expired); `now` is the caller's clock, as in Rasa.
+_UNEXPIRED = """
+local function unexpired(raw, now)
+  local kept = {}
+  if raw then
+    for _, text in ipairs(cjson.decode(raw)["tickets"] or {}) do
+      local ticket = cjson.decode(text)
+      if ticket["expires"] >= now then
+        table.insert(kept, {text = text, number = ticket["number"]})
+      end
+    end
+  end
+  return kept
+end
+"""
+
+# KEYS[1] the lock; ARGV: now, lifetime, conversation id. Returns the new
+# ticket's number: one more than the last unexpired ticket's, or 0.
+ISSUE_TICKET = (
+    _UNEXPIRED
+    + """
+local now = tonumber(ARGV[1])
+local kept = unexpired(redis.call("GET", KEYS[1]), now)
+local number = 0
+if #kept > 0 then number = kept[#kept].number + 1 end
+local tickets = {}
+for _, ticket in ipairs(kept) do table.insert(tickets, ticket.text) end
+table.insert(tickets, cjson.encode({number = number, expires = now + tonumber(ARGV[2])}))
+redis.call("SET", KEYS[1], cjson.encode({conversation_id = ARGV[3], tickets = tickets}))
+return number
+"""
+)
+
+# KEYS[1] the lock; ARGV: now, the ticket's number, conversation id. Drops
+# that ticket and the expired ones; deletes the lock when no ticket is left.
+RETURN_TICKET = (
+    _UNEXPIRED
+    + """
+local raw = redis.call("GET", KEYS[1])
+if not raw then return 0 end
+local tickets = {}
+for _, ticket in ipairs(unexpired(raw, tonumber(ARGV[1]))) do
+  if ticket.number ~= tonumber(ARGV[2]) then table.insert(tickets, ticket.text) end
+end
+if #tickets == 0 then
+  redis.call("DEL", KEYS[1])
+else
+  redis.call("SET", KEYS[1], cjson.encode({conversation_id = ARGV[3], tickets = tickets}))
+end
+return #tickets
+"""
+)
+
+# KEYS[1] the lock; ARGV: now, conversation id. Drops the expired tickets of
+# an existing lock, as Rasa's update_lock does between a waiting turn's tries.
+DROP_EXPIRED = (
+    _UNEXPIRED
+    + """
+local raw = redis.call("GET", KEYS[1])
+if not raw then return 0 end
+local tickets = {}
+for _, ticket in ipairs(unexpired(raw, tonumber(ARGV[1]))) do table.insert(tickets, ticket.text) end
+redis.call("SET", KEYS[1], cjson.encode({conversation_id = ARGV[2], tickets = tickets}))
+return #tickets
+"""
+)
 
 
 class AtomicRedisLockStore(RedisLockStore):
     def __init__(self, endpoint_config: EndpointConfig) -> None:
         super().__init__(host=endpoint_config.url, **endpoint_config.kwargs)
-
-    def _guard(self, conversation_id: str) -> Lock:
-        return self.red.lock(
-            f"{self.key_prefix}{conversation_id}:guard",
-            timeout=GUARD_SECONDS,
-            blocking_timeout=GUARD_SECONDS,
-        )
+        self._issue = self.red.register_script(ISSUE_TICKET)
+        self._return = self.red.register_script(RETURN_TICKET)
+        self._drop_expired = self.red.register_script(DROP_EXPIRED)
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        key = self.key_prefix + conversation_id
         try:
-            with self._guard(conversation_id):
-                return super().issue_ticket(conversation_id, lock_lifetime)
-        except RedisLockError as error:
-            raise LockError(f"Could not guard the lock of '{conversation_id}': {error}") from error
+            return int(self._issue(keys=[key], args=[time.time(), lock_lifetime, conversation_id]))
+        except RedisError as error:
+            raise LockError(f"Could not issue a ticket for '{conversation_id}': {error}") from error
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
-        with self._guard(conversation_id):
-            super().cleanup(conversation_id, ticket_number)
+        key = self.key_prefix + conversation_id
+        self._return(keys=[key], args=[time.time(), ticket_number, conversation_id])
+
+    def update_lock(self, conversation_id: str) -> None:
+        key = self.key_prefix + conversation_id
+        self._drop_expired(keys=[key], args=[time.time(), conversation_id])
