@@ -61,36 +61,25 @@ return number
 """
 )
 
-# KEYS[1] the lock; ARGV: now, the ticket's number, conversation id. Drops
-# that ticket and the expired ones; deletes the lock when no ticket is left.
-RETURN_TICKET = (
+# KEYS[1] the lock; ARGV: now, conversation id, a ticket's number to drop (""
+# for none), and "delete" to delete a lock left with no ticket. Drops that
+# ticket and the expired ones. Giving a ticket back drops it and deletes an
+# empty lock (Rasa's cleanup); between a waiting turn's tries only the expired
+# ones go and the lock stays (Rasa's update_lock).
+DROP_TICKETS = (
     _UNEXPIRED
     + """
 local raw = redis.call("GET", KEYS[1])
 if not raw then return 0 end
 local tickets = {}
 for _, ticket in ipairs(unexpired(raw, tonumber(ARGV[1]))) do
-  if ticket.number ~= tonumber(ARGV[2]) then table.insert(tickets, ticket.text) end
+  if ticket.number ~= tonumber(ARGV[3]) then table.insert(tickets, ticket.text) end
 end
-if #tickets == 0 then
+if #tickets == 0 and ARGV[4] == "delete" then
   redis.call("DEL", KEYS[1])
 else
-  redis.call("SET", KEYS[1], cjson.encode({conversation_id = ARGV[3], tickets = tickets}))
+  redis.call("SET", KEYS[1], cjson.encode({conversation_id = ARGV[2], tickets = tickets}))
 end
-return #tickets
-"""
-)
-
-# KEYS[1] the lock; ARGV: now, conversation id. Drops the expired tickets of
-# an existing lock, as Rasa's update_lock does between a waiting turn's tries.
-DROP_EXPIRED = (
-    _UNEXPIRED
-    + """
-local raw = redis.call("GET", KEYS[1])
-if not raw then return 0 end
-local tickets = {}
-for _, ticket in ipairs(unexpired(raw, tonumber(ARGV[1]))) do table.insert(tickets, ticket.text) end
-redis.call("SET", KEYS[1], cjson.encode({conversation_id = ARGV[2], tickets = tickets}))
 return #tickets
 """
 )
@@ -100,8 +89,7 @@ class AtomicRedisLockStore(RedisLockStore):
     def __init__(self, endpoint_config: EndpointConfig) -> None:
         super().__init__(host=endpoint_config.url, **endpoint_config.kwargs)
         self._issue = self.red.register_script(ISSUE_TICKET)
-        self._return = self.red.register_script(RETURN_TICKET)
-        self._drop_expired = self.red.register_script(DROP_EXPIRED)
+        self._drop = self.red.register_script(DROP_TICKETS)
 
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
         key = self.key_prefix + conversation_id
@@ -112,8 +100,8 @@ class AtomicRedisLockStore(RedisLockStore):
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
         key = self.key_prefix + conversation_id
-        self._return(keys=[key], args=[time.time(), ticket_number, conversation_id])
+        self._drop(keys=[key], args=[time.time(), conversation_id, ticket_number, "delete"])
 
     def update_lock(self, conversation_id: str) -> None:
         key = self.key_prefix + conversation_id
-        self._drop_expired(keys=[key], args=[time.time(), conversation_id])
+        self._drop(keys=[key], args=[time.time(), conversation_id, "", "keep"])

@@ -66,6 +66,10 @@ def test_expired_tickets_are_dropped_as_rasa_drops_them(store: AtomicRedisLockSt
     store.update_lock("c3")
     assert [t.number for t in store.get_lock("c3").tickets] == [5]
     store.red.set(key, json.dumps({"conversation_id": "c3", "tickets": [expired]}))
+    store.update_lock("c3")  # as in Rasa, the lock stays, with no ticket
+    emptied = store.get_lock("c3")
+    assert emptied is not None and not emptied.tickets and emptied.now_serving == 0
+    store.red.set(key, json.dumps({"conversation_id": "c3", "tickets": [expired]}))
     assert store.issue_ticket("c3") == 0  # only expired tickets: numbering starts over
 
 
