@@ -12,6 +12,13 @@ Rasa server's CPU per message with our two featurizers. This one counts with
 the same analyzer and vocabulary and builds the same COO matrices directly
 (same shape, entries, order and dtypes).
 
+With `sequence_features: false` it counts only the whole text. The token-level
+(sequence) features serve entity extractors and DIET's transformer; our intent
+model reads only the sentence-level ones, and nothing else in config.yml
+reads features. Counting every token again took half of the featurizers'
+time, in training (about 45 of 160 seconds with 27,000 examples) and for
+every message.
+
 The counting stands in for Rasa's `_create_features`, so it runs only on the
 versions it was written for and while that method is the one it was written
 against (rasa_server/version_guard.py); otherwise, with a warning, Rasa's own
@@ -84,12 +91,19 @@ def count_rows(vectorizer: CountVectorizer, documents: list[str]) -> sparse.coo_
 class FastCountVectorsFeaturizer(CountVectorsFeaturizer):
     """Rasa's CountVectorsFeaturizer: same options, vocabulary and features, counted faster."""
 
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        """Rasa's options, and whether to make the token-level features too (as Rasa does)."""
+        return {**CountVectorsFeaturizer.get_default_config(), "sequence_features": True}
+
     def _create_features(
         self, attribute: str, all_tokens: list[list[str]]
     ) -> tuple[list[Any], list[Any]]:
-        """Per message, a row per token and a row for the whole text, as Rasa's."""
+        """Per message, a row per token (unless turned off) and a row for the whole text."""
+        with_tokens = self._config["sequence_features"]
         if not fast_counting_applies():
-            return super()._create_features(attribute, all_tokens)
+            sequence, sentence = super()._create_features(attribute, all_tokens)
+            return (sequence if with_tokens else [None] * len(sequence)), sentence
         vectorizer = self.vectorizers.get(attribute)
         if not vectorizer:
             return [None], [None]
@@ -100,7 +114,7 @@ class FastCountVectorsFeaturizer(CountVectorsFeaturizer):
                 sequence_features.append(None)
                 sentence_features.append(None)
                 continue
-            sequence_features.append(count_rows(vectorizer, tokens))
+            sequence_features.append(count_rows(vectorizer, tokens) if with_tokens else None)
             if attribute in DENSE_FEATURIZABLE_ATTRIBUTES:
                 sentence_features.append(count_rows(vectorizer, [" ".join(tokens)]))
             else:
