@@ -117,7 +117,9 @@ def same(a: sparse.coo_matrix, b: sparse.coo_matrix) -> bool:
     )
 
 
-def same_features(a: Message, b: Message, kinds: tuple[str, ...] = ("sequence", "sentence")) -> bool:
+def same_features(
+    a: Message, b: Message, kinds: tuple[str, ...] = ("sequence", "sentence")
+) -> bool:
     """The same features of these kinds, in the same order, with the same origin and values."""
     theirs = [f for f in b.features if f.type in kinds]
     return len(a.features) == len(theirs) and all(
