@@ -67,7 +67,7 @@ install: $(VENV)/.installed web/node_modules/.installed
 # `make validate` checks the data (`make test` runs it first), so training does
 # not check it a second time: that took 15 of about 90 seconds.
 $(MODEL): $(TRAINING_INPUTS) | $(VENV)/.installed
-	$(BIN)/rasa train --skip-validation --fixed-model-name current --out models
+	$(BIN)/python -m rasa_server train --skip-validation --fixed-model-name current --out models
 
 train: $(MODEL)
 

@@ -121,13 +121,17 @@ class StealMeter:
 # --- training ------------------------------------------------------------------
 
 
+# As `make train` trains: Rasa's command line with the training speed-ups.
+TRAIN = (str(VENV_BIN / "python"), "-m", "rasa_server", "train")
+
+
 def train(config: Path, out: Path, cache: Path) -> tuple[Path, float]:
     """Trains with an empty (cold) or a kept (warm) component cache; returns model and seconds."""
     env = assistant_env(RASA_CACHE_DIRECTORY=str(cache))
     started = time.perf_counter()
     subprocess.run(
-        [str(VENV_BIN / "rasa"), "train", "--config", str(config), "--out", str(out),
-         "--fixed-model-name", "model", "--domain", "domain.yml", "--data", "data"],
+        [*TRAIN, "--config", str(config), "--out", str(out), "--fixed-model-name", "model",
+         "--domain", "domain.yml", "--data", "data"],
         cwd=PROJECT_ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     return out / "model.tar.gz", time.perf_counter() - started
@@ -143,8 +147,8 @@ def retrain_after_response_edit(config: Path, out: Path, cache: Path) -> float:
     env = assistant_env(RASA_CACHE_DIRECTORY=str(cache))
     started = time.perf_counter()
     subprocess.run(
-        [str(VENV_BIN / "rasa"), "train", "--config", str(config), "--out", str(out),
-         "--fixed-model-name", "edited", "--domain", str(work / "domain.yml"), "--data", "data"],
+        [*TRAIN, "--config", str(config), "--out", str(out), "--fixed-model-name", "edited",
+         "--domain", str(work / "domain.yml"), "--data", "data"],
         cwd=PROJECT_ROOT, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     return time.perf_counter() - started

@@ -4,7 +4,9 @@ It installs the speed-ups to Rasa's and Sanic's internals (rasa_server/patches/)
 with one explicit call, then hands over to Rasa's own command line with the
 arguments unchanged. This is the only place they are installed:
 tools/processes.py starts the Rasa server this way (`make run`, the tests,
-the bench). Plain `rasa ...` runs Rasa as shipped, which is correct, only slower.
+the bench). `python -m rasa_server train ...` is `rasa train ...` with the
+training speed-ups instead (`make train`, the bench). Plain `rasa ...` runs
+Rasa as shipped, which is correct, only slower.
 """
 
 from __future__ import annotations
@@ -49,8 +51,11 @@ def one_blas_thread() -> None:
 
 def main() -> None:
     log_patches_to_stderr()
-    one_blas_thread()
-    patches.install()
+    if sys.argv[1:2] == ["train"]:
+        patches.install_for_training()  # and training keeps its BLAS threads
+    else:
+        one_blas_thread()
+        patches.install()
 
     from rasa.__main__ import main as rasa_main
 

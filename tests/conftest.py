@@ -89,7 +89,7 @@ def unpatched(monkeypatch: pytest.MonkeyPatch) -> None:
     """Rasa and Sanic as shipped, whatever a test installs; as they were again afterwards."""
     from rasa_server import patches
 
-    for patch in patches.PATCHES:
+    for patch in (*patches.PATCHES, *patches.TRAINING_PATCHES):
         monkeypatch.setattr(patch.target.owner, patch.target.attribute, patch.original)
 
 
