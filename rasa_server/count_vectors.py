@@ -16,8 +16,8 @@ With `sequence_features: false` it counts only the whole text. The token-level
 (sequence) features serve entity extractors and DIET's transformer; our intent
 model reads only the sentence-level ones, and nothing else in config.yml
 reads features. Counting every token again took half of the featurizers'
-time, in training (about 45 of 160 seconds with 27,000 examples) and for
-every message.
+time, in training (35 of 133 seconds of cold training with 27,000
+examples) and for every message.
 
 The counting stands in for Rasa's `_create_features`, so it runs only on the
 versions it was written for and while that method is the one it was written

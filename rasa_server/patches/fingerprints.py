@@ -6,8 +6,9 @@ trained again. For the tokenizer's and the featurizers' output, that is every
 training message, its tokens and its features. Rasa hashes each token field
 by field (seven MD5s and two JSON dumps a token) and prints each sparse
 feature matrix as text, a line per entry, before hashing it: with 27,000
-examples, 29 of the 95 seconds of cold training went to that (py-spy,
-bench/NOTES.md "Cold training: fingerprints").
+examples, 29 of the 95 seconds of cold training went to that (py-spy;
+bench/NOTES.md, "Speed: the featurizers count the whole message only, and
+training fingerprints once").
 
 These hash the same content once: a token's fields in one JSON list, a
 sparse matrix's shape, type and coordinate arrays as bytes. Two tokens or
