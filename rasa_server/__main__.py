@@ -44,7 +44,7 @@ def one_blas_thread() -> None:
     which on a 2-core machine took almost a core from the other worker: 35
     against 19 ms of CPU a message, and a paced p99 of 330 against 150 ms
     (bench/NOTES.md, "A spinning BLAS thread"). Training keeps its threads:
-    it runs through `rasa train`, not here.
+    `main` limits them only for the server, not for `train`.
     """
     threadpool_limits(limits=1, user_api="blas")
 
