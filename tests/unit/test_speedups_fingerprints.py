@@ -8,9 +8,6 @@ featurized training data, and that only training installs them.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import numpy as np
 import pytest
 from rasa.engine.graph import ExecutionContext, GraphSchema
@@ -26,10 +23,9 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from scipy import sparse
 
-from core.settings import PROJECT_ROOT
 from rasa_server import patches
 from rasa_server.patches.fingerprints import features_fingerprint, token_fingerprint
-from tools.processes import assistant_env
+from tests.unit.test_speedups_install import python
 
 TOKEN = ("pain", 4, 8, "pain", {})
 CHANGED_TOKENS = [
@@ -58,21 +54,13 @@ def test_equal_tokens_share_a_fingerprint_and_any_changed_field_changes_it() -> 
 def test_a_token_fingerprint_is_the_same_in_another_process() -> None:
     """The cache is read by later trainings: nothing may depend on the process."""
     here = token_fingerprint(token("ketamin", 0, 7, "ketamin", {"pos": "NOUN"}))
-    there = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from rasa.nlu.tokenizers.tokenizer import Token\n"
-            "from rasa_server.patches.fingerprints import token_fingerprint\n"
-            "t = Token('ketamin', 0, 7, data={'pos': 'NOUN'}, lemma='ketamin')\n"
-            "print(token_fingerprint(t))",
-        ],
-        cwd=PROJECT_ROOT,
-        env=assistant_env(PYTHONHASHSEED="12345"),
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=120,
+    there = python(
+        "-c",
+        "from rasa.nlu.tokenizers.tokenizer import Token\n"
+        "from rasa_server.patches.fingerprints import token_fingerprint\n"
+        "t = Token('ketamin', 0, 7, data={'pos': 'NOUN'}, lemma='ketamin')\n"
+        "print(token_fingerprint(t))",
+        PYTHONHASHSEED="12345",
     )
     assert there.stdout.strip().splitlines()[-1] == here
 
@@ -129,18 +117,8 @@ def test_rasas_fingerprint_of_featurized_training_data_still_tells_data_apart(
 
 
 def test_only_training_installs_them() -> None:
-    def stderr_of(*args: str) -> str:
-        return subprocess.run(
-            [sys.executable, "-m", "rasa_server", *args],
-            cwd=PROJECT_ROOT,
-            env=assistant_env(),
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=300,
-        ).stderr
-
-    training, serving = stderr_of("train", "--help"), stderr_of("--version")
+    training = python("-m", "rasa_server", "train", "--help").stderr
+    serving = python("-m", "rasa_server", "--version").stderr
     for name in ("token_fingerprint", "features_fingerprint"):
         assert f"Speed-up {name} installed" in training
         assert name not in serving

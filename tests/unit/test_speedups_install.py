@@ -21,11 +21,12 @@ from tools.processes import assistant_env
 ALL = ["action_reply_check", "graph_runner", "sanic_workers"]
 
 
-def python(*args: str) -> subprocess.CompletedProcess:
+def python(*args: str, **env: str) -> subprocess.CompletedProcess:
+    """This Python in a fresh process, from the project root, with the assistant's environment."""
     return subprocess.run(
         [sys.executable, *args],
         cwd=PROJECT_ROOT,
-        env=assistant_env(),
+        env=assistant_env(**env),
         capture_output=True,
         text=True,
         timeout=300,
