@@ -87,6 +87,15 @@ COMMA_QUESTION = re.compile(
     r"should|who|whos|who's|where|wheres|where's|when|why|which|wat)\b)",
     re.IGNORECASE,
 )
+# "my mom is 68 and has had back pain": an auxiliary before a participle, an
+# adverb or "not" goes on with the statement before it; it asks nothing.
+STATEMENT_GOES_ON = re.compile(
+    r"^(?:has|have|had|is|was|are|were|can|could|will|would|did|does|do|should)\s+"
+    r"(?:been|had|gotten|got|given|taken|seen|done|gone|become|not|never|also|just|really|"
+    r"barely|hardly|still|always|already|only|even|no|getting|going|feeling|doing|having|"
+    r"being|living|dealing|struggling|suffering|working|\w{3,}ed)\b",
+    re.IGNORECASE,
+)
 # Words that join a question to the one before ("also, do I need a referral?").
 LEADING_JOINER = re.compile(
     r"^(?:and also|and|also|plus|oh and|btw|so|ok|okay|then)\b[\s,]*", re.IGNORECASE
@@ -171,7 +180,10 @@ def question_parts(text: str) -> list[Part]:
             if len(words(piece)) >= PART_MIN_WORDS or (alone and words(piece)):
                 # "my back is stiff, are those typical symptoms": the piece
                 # asks even when its sentence does not start as a question.
-                parts.append(Part(piece, asks or bool(QUESTION_START.match(piece))))
+                starts_question = bool(QUESTION_START.match(piece)) and not (
+                    STATEMENT_GOES_ON.match(piece)
+                )
+                parts.append(Part(piece, asks or starts_question))
     questions = [part for part in parts if part.asks]
     if len(questions) >= 2:
         return questions[:MAX_PARTS]

@@ -70,6 +70,31 @@ def test_a_message_with_one_question_is_read_whole(text: str) -> None:
     assert context.question_parts(text) == []
 
 
+@pytest.mark.parametrize(
+    ("text", "questions"),
+    [
+        (
+            "my mom is 68 and has had back pain for 10 yrs. is she a candidate and does "
+            "medicare cover it",
+            ["is she a candidate", "does medicare cover it"],
+        ),
+        (
+            "my sister is tired all the time and can barely work, what causes that and "
+            "how much is it",
+            ["what causes that", "how much is it"],
+        ),
+        # An auxiliary before its subject still asks, a gerund subject included.
+        (
+            "my back hurts and is it normal, and is driving allowed after",
+            ["is it normal", "is driving allowed after"],
+        ),
+    ],
+)
+def test_a_statement_going_on_after_and_asks_nothing(text: str, questions: list[str]) -> None:
+    parts = context.question_parts(text)
+    assert [part.text for part in parts if part.asks] == questions
+
+
 def test_a_short_message_with_one_question_gives_its_statements_as_non_questions() -> None:
     text = "I've had back pain for years and my doctor said to try it. What are the side effects?"
     assert context.question_parts(text) == [
