@@ -164,6 +164,40 @@ def test_a_part_whose_topic_the_whole_message_barely_gives_a_share_is_not_answer
     )
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("whats ketamine, is it addictive, and what are the side effects", True),
+        ("does it work, how fast, and how long does it last", True),
+        # A statement that only shares its sentence's question mark.
+        ("I'm really tired the day after an infusion, is that normal?", False),
+        ("my old car died so I'll need a ride, can my son drop me off and pick me up?", False),
+        ("how much is it", False),  # one question
+        (
+            "what is ketamine exactly and is it addictive for people like me who had a bad "
+            "time with pills and what are the side effects",
+            False,  # too long to be sure no story hides in it
+        ),
+    ],
+)
+def test_only_questions(text: str, expected: bool) -> None:
+    assert context.only_questions(text) is expected
+
+
+def test_questions_alone_need_no_share_of_the_whole_reading() -> None:
+    """A short first question of three gets under 2% of the whole message's reading."""
+    whole = [("relief_duration", 0.7), ("cost", 0.1), ("side_effects", 0.01)]
+    parts = [[("side_effects", 0.6)], [("relief_duration", 0.9)]]
+    questions = "what are the side effects, and how long does it last"
+    assert context.decide(whole, parts, None, questions, None, TOPICS) == context.Reading(
+        ("side_effects", "relief_duration"), "parts"
+    )
+    story = "My wife had side effects from pills, she wants to know how long it lasts"
+    assert context.decide(whole, parts, None, story, None, TOPICS) is None
+    unranked = [("relief_duration", 0.7), ("cost", 0.1)]
+    assert context.decide(unranked, parts, None, questions, None, TOPICS) is None
+
+
 def test_a_question_the_model_is_sure_of_needs_no_support_from_the_whole_message() -> None:
     """A long story can drown a clear question in the whole message's reading."""
     whole = [("cost", 0.5), ("side_effects", 0.3), ("insurance", 0.1), ("relief_duration", 0.05)]
