@@ -91,17 +91,24 @@ class AtomicRedisLockStore(RedisLockStore):
         self._issue = self.red.register_script(ISSUE_TICKET)
         self._drop = self.red.register_script(DROP_TICKETS)
 
+    def _key(self, conversation_id: str) -> str:
+        """The Redis key of a conversation's lock, as Rasa's own lock store names it."""
+        return self.key_prefix + conversation_id
+
     def issue_ticket(self, conversation_id: str, lock_lifetime: float = LOCK_LIFETIME) -> int:
-        key = self.key_prefix + conversation_id
+        key = self._key(conversation_id)
         try:
             return int(self._issue(keys=[key], args=[time.time(), lock_lifetime, conversation_id]))
         except RedisError as error:
             raise LockError(f"Could not issue a ticket for '{conversation_id}': {error}") from error
 
     def cleanup(self, conversation_id: str, ticket_number: int) -> None:
-        key = self.key_prefix + conversation_id
-        self._drop(keys=[key], args=[time.time(), conversation_id, ticket_number, "delete"])
+        self._drop(
+            keys=[self._key(conversation_id)],
+            args=[time.time(), conversation_id, ticket_number, "delete"],
+        )
 
     def update_lock(self, conversation_id: str) -> None:
-        key = self.key_prefix + conversation_id
-        self._drop(keys=[key], args=[time.time(), conversation_id, "", "keep"])
+        self._drop(
+            keys=[self._key(conversation_id)], args=[time.time(), conversation_id, "", "keep"]
+        )
