@@ -1,15 +1,16 @@
 """Two-part questions and follow-ups, as two Rasa NLU components (core/context.py decides).
 
 `QuestionReader` comes first in the pipeline. For a message that holds
-several questions it adds one message per question, and right after an
-answer it adds the message with that answer's title in front ("Side effects:
-are they permanent?"). Every later component reads the added messages like
+several questions it adds one message per question (for a story with one
+question in it, that question), and right after an answer it adds the
+message with that answer's title in front ("Side effects: are they
+permanent?"). Every later component reads the added messages like
 the patient's own, so each gets the intent model's reading.
 
 `ContextReader` comes last. It weighs those readings against the whole
 message's (core/context.py: `decide`), sets the intent to the first topic to
 answer, adds `reading` (`{"topics": [...], "how": "parts" | "follow_up" |
-"more"}`) to the parse data for the action server, and drops the added
+"more" | "question"}`) to the parse data for the action server, and drops the added
 messages. A message the safety screen flagged is never reread.
 
 Rasa's default recipe hands an NLU component the conversation's tracker when
@@ -87,6 +88,8 @@ class QuestionReader(_Stateless):
                 continue
             found = context.question_parts(text)
             parts = [Message(data={TEXT: part.text}) for part in found]
+            question = context.lone_question(text)
+            lone = Message(data={TEXT: question}) if question else None
             contextual = None
             last_topic = last_answered_topic(tracker)
             answers = default_store().content.answers
@@ -100,9 +103,10 @@ class QuestionReader(_Stateless):
                     "asks": [part.asks for part in found],
                     "contextual": contextual,
                     "last": last_topic,
+                    "lone": lone,
                 },
             )
-            added_all += parts + ([contextual] if contextual else [])
+            added_all += parts + [m for m in (contextual, lone) if m]
         return messages + added_all
 
 
@@ -122,7 +126,7 @@ class ContextReader(_Stateless):
         found = message.data.pop(ADDED, None)
         if not found:
             return
-        contextual = found["contextual"]
+        contextual, lone = found["contextual"], found["lone"]
         reading = context.decide(
             whole=ranking(message),
             part_rankings=[ranking(part) for part in found["parts"]],
@@ -131,6 +135,7 @@ class ContextReader(_Stateless):
             text=message.get(TEXT),
             last_topic=found["last"],
             topics=default_store().content.answers.keys(),
+            lone=ranking(lone) if lone else None,
         )
         if reading is None:
             return
@@ -142,4 +147,5 @@ class ContextReader(_Stateless):
 
 def _added(message: Message) -> list[Message]:
     found = message.get(ADDED) or {}
-    return [*found.get("parts", []), *([found["contextual"]] if found.get("contextual") else [])]
+    alone = (found.get("contextual"), found.get("lone"))
+    return [*found.get("parts", []), *(m for m in alone if m)]

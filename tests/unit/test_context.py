@@ -236,6 +236,44 @@ def test_safety_wins_over_parts_and_context() -> None:
         whole = [(intent, 1.0), ("cost", 0.1)]
         assert decide(whole, parts=[[("cost", 0.9)], [("insurance", 0.9)]]) is None
         assert decide(whole, contextual=[("cost", 0.9)], text="and that?", last="cost") is None
+        assert context.decide(whole, [], None, STORY, None, TOPICS, lone=[("cost", 0.9)]) is None
+
+
+STORY = (
+    "my friend paid like 600 a session in florida, thats insane. she said it helped. "
+    "how much do you charge"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "question"),
+    [
+        (STORY, "how much do you charge"),
+        (
+            "does it actually work? my friend swears by it. shes into crystals",
+            "does it actually work?",
+        ),
+        ("how much is it", None),  # one sentence: the question is the message
+        ("how much is it? and does insurance pay?", None),  # two questions
+        ("my back hurts. my knees too.", None),  # no question
+    ],
+)
+def test_lone_question(text: str, question: str | None) -> None:
+    assert context.lone_question(text) == question
+
+
+def test_the_one_question_of_a_story_is_answered_when_the_model_is_sure_of_it() -> None:
+    """A story's words can leave the whole message to the fallback or out-of-scope."""
+    for intent in ("out_of_scope", "nlu_fallback"):
+        whole = [(intent, 0.5), ("cost", 0.2)]
+        sure = [("cost", 0.85), ("insurance", 0.05)]
+        reading = context.decide(whole, [], None, STORY, None, TOPICS, lone=sure)
+        assert reading == context.Reading(("cost",), "question")
+        unsure = [("cost", 0.7), ("insurance", 0.2)]
+        assert context.decide(whole, [], None, STORY, None, TOPICS, lone=unsure) is None
+    # A whole reading of a topic, or of smalltalk, stands.
+    for whole in ([("insurance", 0.6)], [("thank", 0.9)]):
+        assert context.decide(whole, [], None, STORY, None, TOPICS, lone=sure) is None
 
 
 def test_a_follow_up_is_read_in_the_light_of_the_last_topic() -> None:
@@ -367,6 +405,23 @@ def test_the_components_read_a_follow_up_with_the_last_answers_title(content) ->
         "topics": ["cost"],
         "how": "follow_up",
     }
+
+
+def test_the_components_read_the_one_question_of_a_story() -> None:
+    patient = Message(data={"text": STORY})
+    messages = QuestionReader().process([patient], tracker())
+    question = "how much do you charge"
+    texts = [m.get("text") for m in messages]
+    assert (texts[0], texts[-1]) == (STORY, question)
+    readings = {m.get("text"): [("out_of_scope", 0.7)] for m in messages}
+    readings[STORY] = [("out_of_scope", 0.6), ("cost", 0.3)]
+    readings[question] = [("cost", 0.9)]
+    fake_classify(messages, readings)
+    [out] = ContextReader().process(messages)
+    assert out is patient
+    parsed = out.as_dict(only_output_properties=True)
+    assert parsed["intent"]["name"] == "cost"
+    assert parsed["reading"] == {"topics": ["cost"], "how": "question"}
 
 
 def test_the_components_leave_a_button_payload_alone() -> None:
