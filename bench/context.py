@@ -7,6 +7,8 @@ NLU pipeline. This bench times, against a running assistant, the reply to
 
 - `single`: one question, first in its conversation (no extra reading);
 - `two_part`: two questions in one message (two extra readings);
+- `story`: one question after two sentences of story (its statements and
+  its question read as parts, and the question read alone);
 - `follow_up`: a short follow-up right after an answer (one extra reading);
 - `after_answer`: a whole new question right after an answer (one extra
   reading, answered on its own).
@@ -31,6 +33,7 @@ from bench.latency import latency_summary
 
 SINGLE = "what are the side effects of ketamine"
 TWO_PART = "how much does it cost and does insurance pay for it?"
+STORY = "My back has hurt for years. My doctor brought up ketamine. What are the side effects?"
 FIRST = "what are the side effects of ketamine"
 FOLLOW_UP = "are they permanent?"
 NEW_QUESTION = "how long does a session take"
@@ -44,11 +47,12 @@ def timed(url: str, sender: str, text: str) -> float:
 
 
 def measure(url: str, rounds: int) -> dict[str, dict[str, float]]:
-    times: dict[str, list[float]] = {k: [] for k in ("single", "two_part", "follow_up")}
-    times["after_answer"] = []
+    kinds = ("single", "two_part", "story", "follow_up", "after_answer")
+    times: dict[str, list[float]] = {k: [] for k in kinds}
     for _ in range(rounds):
         times["single"].append(timed(url, f"bench-{uuid.uuid4()}", SINGLE))
         times["two_part"].append(timed(url, f"bench-{uuid.uuid4()}", TWO_PART))
+        times["story"].append(timed(url, f"bench-{uuid.uuid4()}", STORY))
         sender = f"bench-{uuid.uuid4()}"
         timed(url, sender, FIRST)
         times["follow_up"].append(timed(url, sender, FOLLOW_UP))

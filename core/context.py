@@ -84,6 +84,8 @@ ONLY_QUESTIONS_OTHER_WORDS = 3
 # A part shorter than this is a fragment ("and insurance?"), not a question.
 PART_MIN_WORDS = 2
 MAX_PARTS = 4
+# What a part loses at its ends.
+PART_STRIP = " ,.?!"
 
 SENTENCE_BREAK = re.compile(r"(?<=[?!.])\s+|\s*\n+\s*")
 JOINER = re.compile(
@@ -196,7 +198,7 @@ def question_parts(text: str) -> list[Part]:
         asks = is_question(sentence)
         pieces = JOINER.split(COMMA_QUESTION.sub(" & ", sentence))
         for piece in pieces:
-            piece = piece.strip(" ,.?!")
+            piece = piece.strip(PART_STRIP)
             # "cost? insurance?": a one-word question of its own counts too.
             alone = len(pieces) == 1 and sentence.rstrip().endswith("?")
             if len(words(piece)) >= PART_MIN_WORDS or (alone and words(piece)):

@@ -88,8 +88,7 @@ class QuestionReader(_Stateless):
                 continue
             found = context.question_parts(text)
             parts = [Message(data={TEXT: part.text}) for part in found]
-            question = context.lone_question(text)
-            lone = Message(data={TEXT: question}) if question else None
+            lone = _lone_question(text, parts)
             contextual = None
             last_topic = last_answered_topic(tracker)
             answers = default_store().content.answers
@@ -106,7 +105,8 @@ class QuestionReader(_Stateless):
                     "lone": lone,
                 },
             )
-            added_all += parts + [m for m in (contextual, lone) if m]
+            alone = [m for m in (contextual, lone) if m and all(m is not p for p in parts)]
+            added_all += parts + alone
         return messages + added_all
 
 
@@ -143,6 +143,15 @@ class ContextReader(_Stateless):
         message.set(
             READING, {"topics": list(reading.topics), "how": reading.how}, add_to_output=True
         )
+
+
+def _lone_question(text: str, parts: list[Message]) -> Message | None:
+    """The message's one question to read alone: the part that is that question, if one is."""
+    question = context.lone_question(text)
+    if question is None:
+        return None
+    same = [part for part in parts if part.get(TEXT) == question.strip(context.PART_STRIP)]
+    return same[0] if same else Message(data={TEXT: question})
 
 
 def _added(message: Message) -> list[Message]:

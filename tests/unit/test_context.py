@@ -413,6 +413,7 @@ def test_the_components_read_the_one_question_of_a_story() -> None:
     question = "how much do you charge"
     texts = [m.get("text") for m in messages]
     assert (texts[0], texts[-1]) == (STORY, question)
+    assert texts.count(question) == 1  # the part that is the question is read once
     readings = {m.get("text"): [("out_of_scope", 0.7)] for m in messages}
     readings[STORY] = [("out_of_scope", 0.6), ("cost", 0.3)]
     readings[question] = [("cost", 0.9)]
