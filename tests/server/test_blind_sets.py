@@ -10,10 +10,10 @@ lexicon entries written from other sources, never by copying a message).
 `d_*` (issue 13) holds the added topics, two-part questions and follow-up
 conversations, scored untuned before the rules that read them were tuned.
 `e_*`, `f_*` and `g_*` came in later sessions, each scored untuned on that
-session's starting model (`g_*` also on its two-part rules at the end). The floors below are the figures measured when
-the sets were added, rounded down: a change that loses what they measure
-fails the build. The full reports, with every miss, go to
-results/blind_*.json.
+session's starting model (`g_*` also on its two-part rules at the end). The
+floors below are the figures measured when the sets were added, rounded
+down: a change that loses what they measure fails the build. The full
+reports, with every miss, go to results/blind_*.json.
 """
 
 from __future__ import annotations
