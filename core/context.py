@@ -171,6 +171,12 @@ def is_question(sentence: str) -> bool:
     )
 
 
+def sentences(text: str) -> list[str]:
+    """The message's sentences, each without the words that join it to the one before."""
+    joined = (LEADING_JOINER.sub("", s) for s in SENTENCE_BREAK.split(text.strip()))
+    return [sentence for sentence in joined if sentence]
+
+
 @dataclass(frozen=True)
 class Part:
     """One question of a message, or a statement that may be one ("im nervous about it")."""
@@ -191,10 +197,7 @@ def question_parts(text: str) -> list[Part]:
     if text.startswith("/"):
         return []
     parts: list[Part] = []
-    for sentence in SENTENCE_BREAK.split(text.strip()):
-        sentence = LEADING_JOINER.sub("", sentence)
-        if not sentence:
-            continue
+    for sentence in sentences(text):
         asks = is_question(sentence)
         pieces = JOINER.split(COMMA_QUESTION.sub(" & ", sentence))
         for piece in pieces:
@@ -235,10 +238,9 @@ def only_questions(text: str) -> bool:
 
 def lone_question(text: str) -> str | None:
     """The one question of a message of several sentences, when only one asks."""
-    sentences = [LEADING_JOINER.sub("", s) for s in SENTENCE_BREAK.split(text.strip())]
-    sentences = [sentence for sentence in sentences if sentence]
-    questions = [sentence for sentence in sentences if is_question(sentence)]
-    return questions[0] if len(sentences) >= 2 and len(questions) == 1 else None
+    all_sentences = sentences(text)
+    questions = [sentence for sentence in all_sentences if is_question(sentence)]
+    return questions[0] if len(all_sentences) >= 2 and len(questions) == 1 else None
 
 
 def is_short(text: str) -> bool:
