@@ -1,7 +1,8 @@
 """The Rasa server's entry point: `python -m rasa_server run ...` is `rasa run ...`, faster.
 
-It installs the speed-ups to Rasa's and Sanic's internals (rasa_server/patches/)
-with one explicit call, then hands over to Rasa's own command line with the
+It keeps TensorFlow unloaded (rasa_server/without_tensorflow.py) and installs
+the speed-ups to Rasa's and Sanic's internals (rasa_server/patches/) with
+explicit calls, then hands over to Rasa's own command line with the
 arguments unchanged. This is the only place they are installed:
 tools/processes.py starts the Rasa server this way (`make run`, the tests,
 the bench). `python -m rasa_server train ...` is `rasa train ...` with the
@@ -17,7 +18,7 @@ import sys
 import numpy  # noqa: F401 (loads OpenBLAS, so its thread pool can be limited)
 from threadpoolctl import threadpool_limits
 
-from rasa_server import patches
+from rasa_server import without_tensorflow
 
 # Rasa's own log format (rasa.utils.io.configure_colored_logging).
 LOG_FORMAT = "%(asctime)s %(levelname)-8s %(name)s  - %(message)s"
@@ -51,7 +52,13 @@ def one_blas_thread() -> None:
 
 def main() -> None:
     log_patches_to_stderr()
-    if sys.argv[1:2] == ["train"]:
+    training = sys.argv[1:2] == ["train"]
+    if not training:
+        # Before anything imports Rasa, whose modules import TensorFlow.
+        without_tensorflow.install()
+    from rasa_server import patches
+
+    if training:
         patches.install_for_training()  # and training keeps its BLAS threads
     else:
         one_blas_thread()
