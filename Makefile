@@ -50,7 +50,7 @@ web/node_modules/.installed: web/package.json web/package-lock.json
 
 # What the tests need from Debian: a browser for the page, and the stores of
 # the scale-out test. Installed only where missing.
-SYSTEM_PACKAGES := chromium:chromium postgresql:/usr/lib/postgresql redis-server:redis-server wamerican:/usr/share/dict/american-english
+SYSTEM_PACKAGES := chromium:chromium postgresql:/usr/lib/postgresql redis-server:redis-server wamerican:/usr/share/dict/american-english wspanish:/usr/share/dict/spanish
 system-packages:
 	@missing=""; for entry in $(SYSTEM_PACKAGES); do \
 	  pkg=$${entry%%:*}; probe=$${entry#*:}; \

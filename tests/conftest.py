@@ -19,7 +19,7 @@ from core.settings import settings
 
 TESTS = Path(__file__).resolve().parent
 TEST_DATA = TESTS / "data"
-SAFETY_SETS = [TEST_DATA / "safety_set.yml", TEST_DATA / "safety_set_blind.yml"]
+SAFETY_SETS = [TEST_DATA / f"safety_set{name}.yml" for name in ("", "_blind", "_es")]
 TIERS = ("unit", "server")
 
 

@@ -1,12 +1,16 @@
 """The deterministic safety screen: emergencies and contraindication disclosures.
 
 Plain Python, no Rasa: the NLU component in `rasa_server/safety_component.py` runs it on
-every message, and tests call it directly. It reads `core/safety/lexicon.yml`.
+every message, and tests call it directly. It reads `core/safety/lexicon.yml`
+(English) and `lexicon.es.yml` (Spanish) together: every message is screened
+with both, whatever its language, so Spanglish or a wrong guess of the
+language never lets a Spanish crisis through.
 
 How a message is read:
-1. Normalise: lowercase, expand contractions ("can't" -> "can not"), drop
-   the dots of abbreviations ("p.t.s.d." -> "ptsd"), mark possessives.
-2. Split into clauses at punctuation and at "but", "however", "anyway"...
+1. Normalise: lowercase, drop accents ("está" -> "esta"), expand
+   contractions ("can't" -> "can not"), drop the dots of abbreviations
+   ("p.t.s.d." -> "ptsd"), mark possessives.
+2. Split into clauses at punctuation and at "but", "however", "pero"...
 3. Find lexicon phrases in each clause, tolerating small typos. Emergencies
    are looked for in the whole message (evidence may span clauses), also
    with filler and swear words left out ("i just f***ing want to die"), and
@@ -26,6 +30,7 @@ How a message is read:
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -37,24 +42,12 @@ import yaml
 from core.safety.categories import CONDITION_CATEGORIES, EMERGENCY_PRIORITY
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "lexicon.yml"
+SPANISH_LEXICON = Path(__file__).resolve().parent / "lexicon.es.yml"
+DEFAULT_LEXICONS = (DEFAULT_LEXICON, SPANISH_LEXICON)
 NEGATION_WINDOW = 8
 # An emergency is denied only by a word right before it ("not suicidal",
 # "would never hurt myself"): "no hope left, want to die" is not a denial.
 EMERGENCY_NEGATION_WINDOW = 4
-QUESTION_STARTS = {
-    "can",
-    "could",
-    "is",
-    "are",
-    "should",
-    "do",
-    "does",
-    "would",
-    "will",
-    "what",
-    "how",
-    "may",
-}
 POSSESSIVE = "_s"
 BREAK = "|"
 IDIOM = "~"  # stands for a word of an everyday idiom, which no phrase matches
@@ -118,9 +111,10 @@ CONTRACTIONS = {
     "gonna": "going to",
 }
 CLAUSE_BREAK = re.compile(
-    r"[.!?;:,()\n\"]+|\b(?:but|however|although|though|anyway|anyways|except|also)\b"
+    r"[.!?;:,()\n\"\u00bf\u00a1]+"
+    r"|\b(?:but|however|although|though|anyway|anyways|except|also"
+    r"|pero|aunque|sin embargo|excepto|ademas)\b"
 )
-ARTICLES = {"a", "an", "any"}
 
 
 class LexiconError(Exception):
@@ -135,6 +129,8 @@ class LexiconError(Exception):
 
 def normalise(text: str) -> str:
     text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    # Spanish is often typed without accents: both spellings read the same.
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     # "p.t.s.d." -> "ptsd", before dots become clause breaks.
     text = re.sub(r"\b(?:[a-z]\.){2,}[a-z]?\.?", lambda m: m.group(0).replace(".", ""), text)
     text = re.sub(r"[a-z]+'?[a-z]*", lambda m: CONTRACTIONS.get(m.group(0), m.group(0)), text)
@@ -300,8 +296,11 @@ class Lexicon:
     negations_after: tuple[tuple[str, ...], ...]
     resolved_after: tuple[tuple[str, ...], ...]  # after a condition only
     self_words: frozenset[str]
+    # First-person verbs that name the patient where Spanish drops the
+    # pronoun ("tengo glaucoma"); a denial may stand before one ("no tengo").
+    self_verbs: frozenset[str]
     close_relatives: frozenset[str]
-    people: frozenset[str]  # self_words and close_relatives: someone whose health counts
+    people: frozenset[str]  # self words and verbs, close relatives: whose health counts
     others: frozenset[str]
     not_conditions: tuple[tuple[str, ...], ...]
     asking_for_self: tuple[tuple[str, ...], ...]
@@ -309,9 +308,31 @@ class Lexicon:
     general_message_cues: tuple[tuple[str, ...], ...]
     treatment_words: frozenset[str]
     general_contexts: tuple[tuple[str, ...], ...]
+    question_starts: frozenset[str]  # a clause opening with one asks ("can", "pueden")
+    articles: frozenset[str]  # "can AN alcoholic get it?": a generic person
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_LEXICON) -> Lexicon:
+    def load(cls, *paths: Path | str) -> Lexicon:
+        """One lexicon file, or several (one per language) screened as one."""
+        lexicons = [cls._load_one(Path(path)) for path in paths or DEFAULT_LEXICONS]
+        merged = lexicons[0]
+        for other in lexicons[1:]:
+            merged = merged._with(other)
+        return merged
+
+    def _with(self, other: Lexicon) -> Lexicon:
+        """Both lexicons' phrases and words: each field joined with the other's."""
+        joined: dict[str, Any] = {}
+        for name, mine in vars(self).items():
+            theirs = getattr(other, name)
+            if isinstance(mine, dict):
+                joined[name] = {key: mine[key] + theirs[key] for key in mine}
+            else:
+                joined[name] = mine | theirs if isinstance(mine, frozenset) else mine + theirs
+        return Lexicon(**joined)
+
+    @classmethod
+    def _load_one(cls, path: Path) -> Lexicon:
         try:
             data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError) as error:
@@ -338,7 +359,9 @@ class Lexicon:
                     raise LexiconError(path, key, f"{value!r} is not text (quote it)")
             return tuple(_phrase(path, key, str(v)) for v in values)
 
-        def words(key: str) -> frozenset[str]:
+        def words(key: str, optional: bool = False) -> frozenset[str]:
+            if optional and data.get(key) == []:
+                return frozenset()
             return frozenset(token for phrase in phrases(key) for token in phrase)
 
         return cls(
@@ -353,8 +376,11 @@ class Lexicon:
             negations_after=phrases("negations_after"),
             resolved_after=phrases("resolved_after"),
             self_words=words("self_words"),
+            self_verbs=words("self_verbs", optional=True),
             close_relatives=words("close_relatives"),
-            people=words("self_words") | words("close_relatives"),
+            people=words("self_words")
+            | words("self_verbs", optional=True)
+            | words("close_relatives"),
             others=words("others"),
             not_conditions=phrases("not_conditions"),
             asking_for_self=phrases("asking_for_self"),
@@ -362,6 +388,8 @@ class Lexicon:
             general_message_cues=phrases("general_message_cues"),
             treatment_words=words("treatment_words"),
             general_contexts=phrases("general_contexts"),
+            question_starts=words("question_starts"),
+            articles=words("articles"),
         )
 
 
@@ -437,15 +465,6 @@ class Screening:
 def _inability(tokens: list[str], index: int) -> bool:
     """Whether tokens[index] is the "not" of "can not" or "could not"."""
     return tokens[index] == "not" and index > 0 and tokens[index - 1] in ("can", "could")
-
-
-def _asks(tokens: list[str]) -> bool:
-    """Whether a clause opens like a question ("can it...", "is there...").
-
-    "can not stop gasping" and "do not feel my legs" open with the same
-    words, negated: those are statements.
-    """
-    return bool(tokens) and tokens[0] in QUESTION_STARTS and tokens[1:2] != ["not"]
 
 
 def _masked(tokens: list[str], idioms: list[tuple[tuple[str, ...], int, int]]) -> list[str]:
@@ -531,7 +550,8 @@ class SafetyScreen:
         # Emergencies: over the whole message, so evidence may span clauses.
         message = with_breaks(parts)
         asks_in_general = not personal and (
-            _contains(whole, self.lexicon.general_contexts) or any(_asks(part) for part in parts)
+            _contains(whole, self.lexicon.general_contexts)
+            or any(self._asks(part) for part in parts)
         )
         # Filler and swear words may stand between an emergency's words
         # ("i just fucking want to die"): look in the message without them too.
@@ -566,7 +586,7 @@ class SafetyScreen:
             # "had a heart murmur as a kid, but it went away": the next clause may say it is over.
             following = parts[index + 1] if index + 1 < len(parts) else []
             for category, start, end, source in self._condition_spans(tokens, possible):
-                general = general_message or impersonal or (not personal and _asks(tokens))
+                general = general_message or impersonal or (not personal and self._asks(tokens))
                 counts, why = self._applies(
                     tokens, start, end, for_self, general, claims_own, following
                 )
@@ -576,6 +596,18 @@ class SafetyScreen:
 
         emergency = next((c for c in EMERGENCY_PRIORITY if c in emergencies), None)
         return Screening(emergency, tuple(conditions), tuple(mentions))
+
+    def _asks(self, tokens: list[str]) -> bool:
+        """Whether a clause opens like a question ("can it...", "is there...").
+
+        "can not stop gasping" and "do not feel my legs" open with the same
+        words, negated: those are statements.
+        """
+        return (
+            bool(tokens)
+            and tokens[0] in self.lexicon.question_starts
+            and tokens[1:2] not in (["not"], ["no"])
+        )
 
     def _condition_spans(
         self, tokens: list[str], possible: Callable[[Pattern], bool]
@@ -626,7 +658,10 @@ class SafetyScreen:
             before = before[len(before) - before[::-1].index(BREAK) :]
         # Stop at the nearest person: "I don't know if my PTSD matters" is not a denial.
         for index in range(len(before) - 1, -1, -1):
-            if before[index] in self.lexicon.people:
+            if (
+                before[index] in self.lexicon.people
+                and before[index] not in self.lexicon.self_verbs
+            ):
                 before = before[index + 1 :]
                 break
         return _contains(before, self.lexicon.negations)
@@ -671,7 +706,7 @@ class SafetyScreen:
         lexicon = self.lexicon
         for index in range(start - 1, -1, -1):
             word = tokens[index]
-            if word in lexicon.self_words:
+            if word in lexicon.self_words or word in lexicon.self_verbs:
                 return "self", index
             if word in lexicon.close_relatives:
                 previous = tokens[index - 1] if index else ""
@@ -683,7 +718,7 @@ class SafetyScreen:
             if word in lexicon.others:
                 return "other", index
         # "can an alcoholic get ketamine?": a generic person in a question.
-        if start and tokens[start - 1] in ARTICLES and tokens[0] in QUESTION_STARTS:
+        if start and tokens[start - 1] in lexicon.articles and tokens[0] in lexicon.question_starts:
             return "other", start - 1
         return "none", -1
 
@@ -741,10 +776,10 @@ class SafetyScreen:
             clause_start -= 1
         owner_window = tokens[max(clause_start, start - 3) : start]
         return self._about_treatment(tokens[clause_start:start]) and not any(
-            t in self.lexicon.self_words for t in owner_window
+            t in self.lexicon.self_words | self.lexicon.self_verbs for t in owner_window
         )
 
 
 @lru_cache(maxsize=1)
 def default_screen() -> SafetyScreen:
-    return SafetyScreen(Lexicon.load(DEFAULT_LEXICON))
+    return SafetyScreen(Lexicon.load())
