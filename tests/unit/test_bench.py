@@ -92,3 +92,19 @@ def test_skipping_cross_validation_keeps_the_rest_of_the_budget(tmp_path, monkey
     assert run.main() == 0
     assert budgets == [run.replace(run.FULL, folds=0)]
     assert budgets[0].load_seconds == run.FULL.load_seconds
+
+
+def test_serving_summary_names_each_phase_and_its_cpu() -> None:
+    from bench.serving import SERVING, summary
+
+    entry = {"concurrency": 10, "p50_ms": 20.0, "p95_ms": 40.0, "p99_ms": 60.0,
+             "messages_per_second": 80, "rasa_server_cpu_ms_per_message": 9.5}  # fmt: skip
+    paced = {**entry, "offered_per_second": 50.0, "p50_ms": 30.0}
+    lines = summary({"load": [entry], "paced": paced, "rasa_server_pss_mb": 550.2})
+    assert lines == [
+        "10 conversations: p50/p95/p99 20.0/40.0/60.0 ms, 80 msg/s, Rasa CPU 9.5 ms/msg",
+        "10 conversations paced at 50/s: p50/p95/p99 30.0/40.0/60.0 ms, 80 msg/s, "
+        "Rasa CPU 9.5 ms/msg",
+        "Rasa server PSS 550.2 MB",
+    ]
+    assert (SERVING.train, SERVING.blind, SERVING.folds) == (False, False, 0)
