@@ -9,8 +9,9 @@ lexicon entries written from other sources, never by copying a message).
 `c_*` was written in a later session and scored untuned on its starting model.
 `d_*` (issue 13) holds the added topics, two-part questions and follow-up
 conversations, scored untuned before the rules that read them were tuned.
-`e_*`, `f_*` and `g_*` came in later sessions, each scored untuned on that
-session's starting model (`g_*` also on its two-part rules at the end). The
+`e_*`, `f_*`, `g_*`, `h_*` and `i_*` (Spanish, issue 15) came in later
+sessions, each scored untuned on that session's starting model (`g_*` also
+on its two-part rules at the end). The
 floors below are the figures measured when the sets were added, rounded
 down: a change that loses what they measure fails the build. The full
 reports, with every miss, go to results/blind_*.json.
@@ -107,6 +108,17 @@ FLOORS = {
     # 65.9%, no false alarm. With its 1,189 training examples: 98.8%,
     # 75.6%, none.
     ("h_",): Floors(topics=0.97, out_of_scope=0.72, max_false_alarms=0.01),
+    # Set I (issue 15, 2026-12-02): Spanish, 145 emergencies, 100
+    # disclosures, 80 messages that name a condition or alarming words
+    # without one, 60 topic questions and 35 out-of-scope, by a writer who
+    # saw only the shared catalogue and facts. Untuned (English-only model,
+    # the Spanish lexicon written before it was read): emergencies 46.2%,
+    # disclosures 88.0%, false alarms 13.7%, topics 11.7%, out-of-scope
+    # 100%. With Spanish training examples and lexicon entries tuned on
+    # tests/data/tuning/safety_es.yml (7 cases equal to a later training
+    # line removed): 89.6%, 88.2% of the right category, 88.8%, 12.3%,
+    # 85.7%, 100%. Far from issue 15's targets (100%, 0.5%, 93%).
+    ("i_",): Floors(0.88, 0.87, 0.87, 0.97, 0.84, 0.13),
 }
 
 
