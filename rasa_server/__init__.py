@@ -3,6 +3,7 @@
 config.yml (the NLU pipeline, also at training):
     count_vectors.FastCountVectorsFeaturizer  Rasa's CountVectorsFeaturizer, counted faster
     intent_classifier.LinearIntentClassifier  the intent model (core/intent_model.py)
+    language_component.LanguageReader         the patient's language (core/language.py)
     safety_component.SafetyScreenComponent    the safety screen (core/safety/)
 credentials.yml (channels):
     rest_channel.ClinicRestInput              POST /webhooks/rest/webhook; freezes the heap

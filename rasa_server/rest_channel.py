@@ -28,7 +28,7 @@ from typing import Any
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.core.lock_store import RedisLockStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
-from rasa.shared.core.events import ActionExecuted
+from rasa.shared.core.events import ActionExecuted, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -42,7 +42,7 @@ from core.safety.categories import EMERGENCIES
 from core.safety.layers import SAFETY_INTENTS
 from core.safety.screen import default_screen
 from core.settings import settings
-from rasa_server import frozen_heap
+from rasa_server import frozen_heap, language_component
 
 logger = logging.getLogger(__name__)
 
@@ -91,9 +91,17 @@ def _log_late_failure(task: asyncio.Task) -> None:
 EMERGENCY_RESPONSES = {emergency.intent: emergency.replies for emergency in EMERGENCIES}
 
 
-async def emergency_reply(agent: Any, sender: str, intent: str) -> list[dict[str, Any]]:
-    """The emergency instructions, straight from the domain: they wait for nothing."""
+async def emergency_reply(
+    agent: Any, sender: str, intent: str, language: str | None = None
+) -> list[dict[str, Any]]:
+    """The emergency instructions, straight from the domain: they wait for nothing.
+
+    In the message's language when it was clear (`language` entity), since
+    the conversation's own `language` slot cannot be read without it.
+    """
     tracker = DialogueStateTracker(sender, agent.domain.slots)
+    if language:
+        tracker.update(SlotSet(language_component.SLOT, language))
     messages: list[dict[str, Any]] = []
     for name in EMERGENCY_RESPONSES[intent]:
         generated = await agent.nlg.generate(name, tracker, "rest") or {}
@@ -137,7 +145,15 @@ async def recover(
     parse = await agent.parse_message(message.text)  # NLU needs no conversation lock
     intent = (parse.get("intent") or {}).get("name")
     if intent in EMERGENCY_RESPONSES:
-        return await emergency_reply(agent, message.sender_id, intent) + messages
+        language = next(
+            (
+                e.get("value")
+                for e in parse.get("entities") or []
+                if e.get("entity") == language_component.ENTITY
+            ),
+            None,
+        )
+        return await emergency_reply(agent, message.sender_id, intent, language) + messages
     if "handoff" not in kinds:
         messages = messages + await spool_missing_handoff(agent, message, parse, store)
     return messages

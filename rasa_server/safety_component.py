@@ -109,8 +109,10 @@ class SafetyScreenComponent(GraphComponent):
         message.set("entities", entities, add_to_output=True)
 
 
-def whole_message_entity(name: str, value: str, text: str) -> dict[str, Any]:
-    """An entity the screen found, spanning the whole message.
+def whole_message_entity(
+    name: str, value: str, text: str, extractor: str = EXTRACTOR
+) -> dict[str, Any]:
+    """An entity the screen (or another reader of the whole message) found.
 
     The screen matches normalised tokens, not characters, so it has no
     narrower span to give.
@@ -120,6 +122,6 @@ def whole_message_entity(name: str, value: str, text: str) -> dict[str, Any]:
         "value": value,
         "start": 0,
         "end": len(text),
-        "extractor": EXTRACTOR,
+        "extractor": extractor,
         "confidence": 1.0,
     }

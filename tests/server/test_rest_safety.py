@@ -6,6 +6,7 @@ import time
 import uuid
 
 import pytest
+import requests
 
 from core.handoffs import signing
 from core.handoffs.store import HandoffStore
@@ -26,6 +27,7 @@ def kinds_for(url: str, message: str) -> tuple[list[dict], list[dict]]:
 @pytest.mark.parametrize("case", safety_cases("emergencies"))
 def test_emergency_reply_comes_first_with_its_category(assistant: str, case: dict) -> None:
     reply, customs = kinds_for(assistant, case["text"])
+    customs[0].pop("language", None)  # a reply in Spanish says so
     assert customs[0] == {"kind": "emergency", "category": case["category"]}
     at = next(
         i for i, item in enumerate(reply) if item.get("custom", {}).get("kind") == "emergency"
@@ -181,3 +183,35 @@ def test_idioms_symptoms_and_general_questions_raise_no_alarm(assistant: str, ca
 def test_denied_or_general_mention_gets_no_handoff(assistant: str, case: dict) -> None:
     _, customs = kinds_for(assistant, case["text"])
     assert not {c["kind"] for c in customs} & {"handoff", "emergency"}, customs
+
+
+def test_a_spanish_crisis_gets_the_spanish_line_and_the_conversation_stays_spanish(
+    assistant: str,
+) -> None:
+    sender = f"safety-{uuid.uuid4()}"
+    reply = send(assistant, sender, "ya no quiero vivir, estoy cansado de todo")
+    customs = assert_follows_contract(reply, sender)
+    assert customs[0] == {"kind": "emergency", "category": "crisis", "language": "es"}
+    text = " ".join(item.get("text", "") for item in reply)
+    assert "oprima 2" in text and "AYUDA" in text and "911" in text
+    # "ok" is either language: the conversation keeps Spanish for the next emergency.
+    send(assistant, sender, "ok")
+    again = assert_follows_contract(send(assistant, sender, "me duele el pecho"), sender)
+    assert again[0] == {"kind": "emergency", "category": "medical", "language": "es"}
+
+
+def test_an_english_message_after_spanish_turns_the_replies_english(assistant: str) -> None:
+    sender = f"safety-{uuid.uuid4()}"
+    send(assistant, sender, "me duele mucho la espalda desde hace años")
+    reply = send(assistant, sender, "I can't breathe and my chest hurts")
+    customs = assert_follows_contract(reply, sender)
+    assert customs[0] == {"kind": "emergency", "category": "medical"}
+    assert "Call 911 now" in " ".join(item.get("text", "") for item in reply)
+
+
+def test_a_rest_client_may_ask_for_spanish(assistant: str) -> None:
+    sender = f"safety-{uuid.uuid4()}"
+    body = {"sender": sender, "message": "I want to die", "metadata": {"language": "es"}}
+    reply = requests.post(assistant, json=body, timeout=30).json()
+    customs = assert_follows_contract(reply, sender)
+    assert customs[0] == {"kind": "emergency", "category": "crisis", "language": "es"}

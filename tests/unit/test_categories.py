@@ -60,8 +60,12 @@ def domain_problems(emergencies: tuple[Emergency, ...], domain: dict[str, Any]) 
             continue
         first = emergency.replies[0]
         item = {"kind": "emergency", "category": emergency.category}
-        if any(variation.get("custom") != item for variation in responses[first]):
+        # A variation in another language also says which (shared/api-contract.md).
+        carried = [dict(v.get("custom") or {}) for v in responses[first]]
+        if any({k: v for k, v in c.items() if k != "language"} != item for c in carried):
             problems.append(f"{emergency.category}: every variation of {first} must carry {item}")
+        if any(c.get("language", "en") not in ("en", "es") for c in carried):
+            problems.append(f"{emergency.category}: {first} names a language other than en, es")
     declared_intents = {emergency.intent for emergency in emergencies}
     for intent in sorted({i for i in intents if i.startswith("emergency_")} - declared_intents):
         problems.append(f"intent {intent} in domain.yml is no declared emergency")
