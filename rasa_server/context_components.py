@@ -59,7 +59,9 @@ def ranking(message: Message) -> list[tuple[str, float]]:
     ]
 
 
-class _Stateless(GraphComponent):
+class StatelessComponent(GraphComponent):
+    """A component with no configuration, no training and nothing to store."""
+
     @classmethod
     def create(
         cls,
@@ -67,7 +69,7 @@ class _Stateless(GraphComponent):
         model_storage: ModelStorage,
         resource: Resource,
         execution_context: ExecutionContext,
-    ) -> _Stateless:
+    ) -> StatelessComponent:
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -75,7 +77,7 @@ class _Stateless(GraphComponent):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class QuestionReader(_Stateless):
+class QuestionReader(StatelessComponent):
     """Adds a message per question, and the message read in the light of the last answer."""
 
     def process(
@@ -111,7 +113,7 @@ class QuestionReader(_Stateless):
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
-class ContextReader(_Stateless):
+class ContextReader(StatelessComponent):
     """Decides what the message asks from the readings, and drops the added messages."""
 
     def process(self, messages: list[Message]) -> list[Message]:
