@@ -16,7 +16,6 @@ from functools import lru_cache
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
 LANGUAGES = {Language.ENGLISH: "en", Language.SPANISH: "es"}
-DEFAULT_LANGUAGE = "en"
 # How sure the detector must be before a message changes the conversation's
 # language. Short replies ("si", "no", "hola") score 0.5-0.7 either way;
 # "quiero morir", "me duele el pecho" and "how much is it" score 0.8 or more.

@@ -29,8 +29,8 @@ from core.safety.screen import (
     SPANISH_LEXICON,
     Lexicon,
     Pattern,
+    fold_accents,
     near_miss,
-    normalise,
 )
 
 DICTIONARY = Path("/usr/share/dict/american-english")
@@ -111,10 +111,10 @@ def near_misses(lexicon: Lexicon, dictionary: list[str]) -> list[str]:
 def dictionary_words(path: Path = DICTIONARY) -> list[str]:
     """The word list's plain lowercase words (no names, abbreviations or possessives).
 
-    Without accents, as `normalise` reads a message: "presión" -> "presion".
+    Without accents, as the screen reads a message: "presión" -> "presion".
     """
     words = path.read_text(encoding="utf-8").split()
-    plain = {normalise(word) for word in words if word.isalpha() and word.islower()}
+    plain = {fold_accents(word) for word in words if word.isalpha() and word.islower()}
     return sorted(word for word in plain if word.isascii() and word.isalpha())
 
 

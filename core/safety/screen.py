@@ -132,10 +132,13 @@ class LexiconError(Exception):
 # --- text --------------------------------------------------------------------
 
 
+def fold_accents(text: str) -> str:
+    """Spanish is often typed without accents: "está" and "esta" read the same."""
+    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
 def normalise(text: str) -> str:
-    text = text.lower().replace("\u2019", "'").replace("\u2018", "'")
-    # Spanish is often typed without accents: both spellings read the same.
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = fold_accents(text.lower().replace("\u2019", "'").replace("\u2018", "'"))
     # "p.t.s.d." -> "ptsd", before dots become clause breaks.
     text = re.sub(r"\b(?:[a-z]\.){2,}[a-z]?\.?", lambda m: m.group(0).replace(".", ""), text)
     text = re.sub(r"[a-z]+'?[a-z]*", lambda m: CONTRACTIONS.get(m.group(0), m.group(0)), text)
@@ -780,8 +783,9 @@ class SafetyScreen:
         while clause_start and tokens[clause_start - 1] != BREAK:
             clause_start -= 1
         owner_window = tokens[max(clause_start, start - 3) : start]
+        owners = self.lexicon.self_words | self.lexicon.self_verbs
         return self._about_treatment(tokens[clause_start:start]) and not any(
-            t in self.lexicon.self_words | self.lexicon.self_verbs for t in owner_window
+            t in owners for t in owner_window
         )
 
 
