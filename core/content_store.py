@@ -10,15 +10,23 @@ Layout of `content/`:
   with the titles of their buttons;
 - `page.yml`: what the demo web page shows around the chat, its banners included;
 - `clinic.yml`: the deploying clinic's profile, filling `{placeholders}` in
-  replies and in answers marked `clinic: true`.
+  replies and in answers marked `clinic: true`;
+- `es/`: the same texts in Spanish, for patients who write in Spanish:
+  `es/answers/<topic>.yml` (title and messages; the sources are the English
+  entry's), `es/replies.yml`, `es/page.yml`, and `es/clinic.yml` (the profile's
+  sentences; names, phone, addresses and insurers are shared).
 
 Everything is validated on load. A problem raises `ContentError` naming the
 file, the entry and what is wrong, so the action server refuses to start on
-broken content instead of answering patients with it.
+broken content instead of answering patients with it. A patient never gets
+English silently: a missing Spanish text, one more or fewer message than the
+English entry, a different `{placeholder}`, or a translation of an older
+review of the English entry (`translated_from`) is such a problem too.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import string
@@ -38,7 +46,16 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CONTENT_DIR = CONTENT_DIR
 
+# The languages patients are answered in: English is written in `content/`,
+# every other one in `content/<language>/`, text for text.
+ENGLISH = "en"
+LANGUAGES = (ENGLISH, "es")
+# "a and b": the word a list's last item is joined with.
+AND = {"en": "and", "es": "y"}
+
 ANSWER_KEYS = {"topic", "title", "reviewed", "sources", "clinic", "messages"}
+# A translated answer: its own words; the facts behind it (sources, review) are the English entry's.
+TRANSLATED_ANSWER_KEYS = {"topic", "title", "translated_from", "messages"}
 SOURCE_KEYS = {"title", "url", "supplied_by_clinic"}
 # A source's address is opened by the patient's browser: a web page or a DOI
 # link (https://doi.org/...), never a script or a local file.
@@ -117,8 +134,22 @@ CLINIC_KEYS = {
     "companion_policy",
     "routes_offered",
 }
+# The profile's sentences and phrases, which a translation has in its own
+# words; names, numbers and addresses read the same in every language.
+TRANSLATED_CLINIC_KEYS = {
+    "hours",
+    "prices",
+    "parking_and_directions",
+    "infusion_team",
+    "referral_policy",
+    "records_how_to_send",
+    "payment_options",
+    "companion_policy",
+    "routes_offered",
+}
 MAX_MESSAGES = 4
-MAX_ANSWER_WORDS = 120
+# Spanish takes about a fifth more words to say the same.
+MAX_ANSWER_WORDS = {"en": 120, "es": 150}
 
 
 class ContentError(Exception):
@@ -190,6 +221,7 @@ class Answer:
 
 @dataclass(frozen=True)
 class ClinicProfile:
+    language: str
     clinic_name: str
     phone: str
     booking_url: str
@@ -208,27 +240,28 @@ class ClinicProfile:
     def placeholders(self) -> dict[str, str]:
         """The values `{placeholders}` in clinic answers are filled with."""
         values = {key: getattr(self, key) for key in CLINIC_KEYS}
-        values["insurers"] = join_words(self.insurers)
+        values["insurers"] = join_words(self.insurers, self.language)
         return values
 
 
 @dataclass(frozen=True)
 class RenderedAnswer:
-    """An answer ready for a patient: placeholders filled."""
+    """An answer ready for a patient: placeholders filled, in the patient's language."""
 
     topic: str
     title: str
     reviewed: dt.date
     sources: tuple[Source, ...]
     messages: tuple[str, ...]
+    language: str = ENGLISH
 
 
-def join_words(items: tuple[str, ...] | list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
+def join_words(items: tuple[str, ...] | list[str], language: str = ENGLISH) -> str:
+    """'a', 'a and b', 'a, b and c' (in Spanish: 'a, b y c')."""
     items = list(items)
     if len(items) <= 1:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return f"{', '.join(items[:-1])} {AND[language]} {items[-1]}"
 
 
 def placeholder_names(text: str) -> set[str]:
@@ -335,7 +368,17 @@ def load_clinic(path: Path) -> ClinicProfile:
     ):
         raise ContentError(path, "insurers", "must be a list of insurer names (may be empty)")
     texts = {key: _require_text(path, key, key, data[key]) for key in CLINIC_KEYS - {"insurers"}}
-    return ClinicProfile(insurers=tuple(i.strip() for i in insurers), **texts)
+    return ClinicProfile(language=ENGLISH, insurers=tuple(i.strip() for i in insurers), **texts)
+
+
+def load_translated_clinic(path: Path, english: ClinicProfile, language: str) -> ClinicProfile:
+    """The profile in another language: its sentences from `path`, the rest as in English."""
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise ContentError(path, "(file)", "expected a mapping of clinic settings")
+    _require_keys(path, "(file)", data, TRANSLATED_CLINIC_KEYS, "settings")
+    texts = {key: _require_text(path, key, key, data[key]) for key in TRANSLATED_CLINIC_KEYS}
+    return dataclasses.replace(english, language=language, **texts)
 
 
 def _check_placeholders(
@@ -505,9 +548,7 @@ def load_answer(path: Path, sources: dict[str, Source]) -> Answer:
     texts = tuple(_require_text(path, entry, "messages", m) for m in messages)
     for text in texts:
         _check_placeholders(path, entry, text, allowed=clinic)
-    words = sum(len(text.split()) for text in texts)
-    if words > MAX_ANSWER_WORDS:
-        raise ContentError(path, entry, f"{words} words; keep answers to {MAX_ANSWER_WORDS}")
+    _check_length(path, entry, texts, ENGLISH)
 
     return Answer(
         topic=topic,
@@ -519,52 +560,218 @@ def load_answer(path: Path, sources: dict[str, Source]) -> Answer:
     )
 
 
-@dataclass(frozen=True)
-class Content:
-    """A validated snapshot of the whole content folder."""
+def _check_length(path: Path, entry: str, texts: tuple[str, ...], language: str) -> None:
+    words = sum(len(text.split()) for text in texts)
+    limit = MAX_ANSWER_WORDS[language]
+    if words > limit:
+        raise ContentError(path, entry, f"{words} words; keep answers to {limit}")
 
+
+def _check_same_placeholders(path: Path, entry: str, text: str, english: str) -> None:
+    """A translation shows what its English text shows: the same clinic details, the same links."""
+    try:
+        names, english_names = placeholder_names(text), placeholder_names(english)
+    except ValueError as error:
+        raise ContentError(path, entry, f"bad braces in {text!r}: {error}") from error
+    if names != english_names:
+        raise ContentError(
+            path,
+            entry,
+            f"placeholders {sorted(names)} differ from the English text's {sorted(english_names)}",
+        )
+
+
+def load_translated_answer(path: Path, english: Answer, language: str) -> Answer:
+    """An answer in another language: its words, with the English entry's facts behind them.
+
+    It must translate the English entry as last reviewed (`translated_from`),
+    message for message, with the same placeholders in each.
+    """
+    data = _read_yaml(path)
+    entry = f"answer '{path.stem}' ({language})"
+    if not isinstance(data, dict):
+        raise ContentError(path, entry, "expected a mapping")
+    _require_keys(path, entry, data, TRANSLATED_ANSWER_KEYS, "keys")
+    if data["topic"] != english.topic:
+        raise ContentError(path, entry, f"topic '{data['topic']}' does not match the file name")
+    if data["translated_from"] != english.reviewed:
+        raise ContentError(
+            path,
+            entry,
+            f"translates the English entry of {data['translated_from']}, but that entry was "
+            f"reviewed on {english.reviewed.isoformat()}: update the translation, then "
+            "'translated_from'",
+        )
+    messages = data["messages"]
+    if not isinstance(messages, list) or len(messages) != len(english.messages):
+        raise ContentError(
+            path, entry, f"'messages' must be a list of {len(english.messages)}, as in English"
+        )
+    texts = tuple(_require_text(path, entry, "messages", m) for m in messages)
+    pairs = zip(texts, english.messages, strict=True)
+    for number, (text, english_text) in enumerate(pairs, start=1):
+        _check_same_placeholders(path, f"{entry}, message {number}", text, english_text)
+    _check_length(path, entry, texts, language)
+    return dataclasses.replace(
+        english, title=_require_text(path, entry, "title", data["title"]), messages=texts
+    )
+
+
+def load_answers(folder: Path, sources: dict[str, Source]) -> dict[str, Answer]:
+    if not folder.is_dir():
+        raise ContentError(folder, "(folder)", "folder is missing")
+    answers = {}
+    for path in sorted(folder.glob("*.yml")):
+        answer = load_answer(path, sources)
+        answers[answer.topic] = answer
+    if not answers:
+        raise ContentError(folder, "(folder)", "holds no answers")
+    return answers
+
+
+def load_translated_answers(
+    folder: Path, english: dict[str, Answer], language: str
+) -> dict[str, Answer]:
+    """Every English answer in another language: none missing, none extra."""
+    if not folder.is_dir():
+        raise ContentError(folder, "(folder)", f"folder is missing: no answers in '{language}'")
+    files = {path.stem: path for path in folder.glob("*.yml")}
+    missing = sorted(english.keys() - files.keys())
+    if missing:
+        raise ContentError(folder, "(folder)", f"no '{language}' text for: {', '.join(missing)}")
+    extra = sorted(files.keys() - english.keys())
+    if extra:
+        raise ContentError(folder, "(folder)", f"no English entry for: {', '.join(extra)}")
+    return {
+        topic: load_translated_answer(files[topic], answer, language)
+        for topic, answer in english.items()
+    }
+
+
+def load_translated_replies(path: Path, english: dict[str, Reply]) -> dict[str, Reply]:
+    replies = load_replies(path)
+    for key, reply in replies.items():
+        _check_same_placeholders(path, key, reply.text, english[key].text)
+    return replies
+
+
+def load_translated_page(path: Path, english: PageTexts) -> PageTexts:
+    page = load_page(path)
+    for key, text in page.texts.items():
+        _check_same_placeholders(path, key, text, english.texts[key])
+    banners = {"handoff_banner": (page.handoff_banner, english.handoff_banner)}
+    banners.update(
+        {
+            f"emergency_banners.{category}": (banner, english.emergency_banners[category])
+            for category, banner in page.emergency_banners.items()
+        }
+    )
+    for entry, (banner, english_banner) in banners.items():
+        _check_same_placeholders(path, entry, banner.text, english_banner.text)
+    return page
+
+
+@dataclass(frozen=True)
+class Texts:
+    """Everything a patient reads, in one language."""
+
+    language: str
     answers: dict[str, Answer]
-    sources: dict[str, Source]
     replies: dict[str, Reply]
     page: PageTexts
     clinic: ClinicProfile
 
     @classmethod
+    def load_english(cls, root: Path, sources: dict[str, Source]) -> Texts:
+        return cls(
+            language=ENGLISH,
+            answers=load_answers(root / "answers", sources),
+            replies=load_replies(root / "replies.yml"),
+            page=load_page(root / "page.yml"),
+            clinic=load_clinic(root / "clinic.yml"),
+        )
+
+    @classmethod
+    def load_translation(cls, root: Path, english: Texts, language: str) -> Texts:
+        """`content/<language>/`: every English text, translated."""
+        folder = root / language
+        return cls(
+            language=language,
+            answers=load_translated_answers(folder / "answers", english.answers, language),
+            replies=load_translated_replies(folder / "replies.yml", english.replies),
+            page=load_translated_page(folder / "page.yml", english.page),
+            clinic=load_translated_clinic(folder / "clinic.yml", english.clinic, language),
+        )
+
+
+@dataclass(frozen=True)
+class Content:
+    """A validated snapshot of the whole content folder, in every language.
+
+    The methods take the patient's language (`LANGUAGES`). One the content
+    does not have, which only a bug could pass, gets English and a warning in
+    the log rather than no reply at all.
+    """
+
+    sources: dict[str, Source]
+    texts: dict[str, Texts]
+
+    @classmethod
     def load(cls, root: Path) -> Content:
         sources = load_sources(root / "sources.yml")
-        replies = load_replies(root / "replies.yml")
-        page = load_page(root / "page.yml")
-        clinic = load_clinic(root / "clinic.yml")
-        answer_dir = root / "answers"
-        if not answer_dir.is_dir():
-            raise ContentError(answer_dir, "(folder)", "folder is missing")
-        answers = {}
-        for path in sorted(answer_dir.glob("*.yml")):
-            answer = load_answer(path, sources)
-            answers[answer.topic] = answer
-        if not answers:
-            raise ContentError(answer_dir, "(folder)", "holds no answers")
-        return cls(answers=answers, sources=sources, replies=replies, page=page, clinic=clinic)
+        english = Texts.load_english(root, sources)
+        texts = {ENGLISH: english}
+        for language in LANGUAGES[1:]:
+            texts[language] = Texts.load_translation(root, english, language)
+        return cls(sources=sources, texts=texts)
 
-    def reply(self, name: str) -> str:
+    def in_language(self, language: str | None) -> Texts:
+        texts = self.texts.get(language or ENGLISH)
+        if texts is None:
+            logger.warning("No content in language %r: answering in English", language)
+            return self.texts[ENGLISH]
+        return texts
+
+    # The English texts, by their old names: the topic ids and the clinic's
+    # phone and names are the same in every language.
+    @property
+    def answers(self) -> dict[str, Answer]:
+        return self.texts[ENGLISH].answers
+
+    @property
+    def replies(self) -> dict[str, Reply]:
+        return self.texts[ENGLISH].replies
+
+    @property
+    def clinic(self) -> ClinicProfile:
+        return self.texts[ENGLISH].clinic
+
+    def title(self, topic: str, language: str | None = ENGLISH) -> str:
+        """A topic's title (a button's words); KeyError if unknown."""
+        return self.in_language(language).answers[topic].title
+
+    def reply(self, name: str, language: str | None = ENGLISH) -> str:
         """A fixed reply with the clinic profile filled in; KeyError if unknown."""
-        return self.replies[name].text.format_map(self.clinic.placeholders())
+        texts = self.in_language(language)
+        return texts.replies[name].text.format_map(texts.clinic.placeholders())
 
-    def buttons(self, name: str) -> list[dict[str, str]]:
+    def buttons(self, name: str, language: str | None = ENGLISH) -> list[dict[str, str]]:
         """A fixed reply's buttons, as the dispatcher takes them (empty if it has none)."""
-        values = self.clinic.placeholders()
+        texts = self.in_language(language)
+        values = texts.clinic.placeholders()
         return [
             {"title": button.title.format_map(values), "payload": button.payload}
-            for button in self.replies[name].buttons
+            for button in texts.replies[name].buttons
         ]
 
-    def page_texts(self) -> dict[str, Any]:
+    def page_texts(self, language: str | None = ENGLISH) -> dict[str, Any]:
         """The web page's texts with the clinic profile filled in.
 
         The placeholders the page fills itself (`PAGE_PLACEHOLDERS`) stay as
         they are written, `{handoff_id}` for example.
         """
-        values = self.clinic.placeholders()
+        texts = self.in_language(language)
+        values = texts.clinic.placeholders()
         values.update(
             {name: f"{{{name}}}" for names in PAGE_PLACEHOLDERS.values() for name in names}
         )
@@ -576,23 +783,25 @@ class Content:
             }
 
         return {
-            **{key: text.format_map(values) for key, text in self.page.texts.items()},
-            "handoff_banner": fill(self.page.handoff_banner),
+            **{key: text.format_map(values) for key, text in texts.page.texts.items()},
+            "handoff_banner": fill(texts.page.handoff_banner),
             "emergency_banners": {
-                category: fill(banner) for category, banner in self.page.emergency_banners.items()
+                category: fill(banner) for category, banner in texts.page.emergency_banners.items()
             },
         }
 
-    def render(self, topic: str) -> RenderedAnswer:
+    def render(self, topic: str, language: str | None = ENGLISH) -> RenderedAnswer:
         """The answer for a topic with the clinic profile filled in; KeyError if unknown."""
-        answer = self.answers[topic]
-        values = self.clinic.placeholders()
+        texts = self.in_language(language)
+        answer = texts.answers[topic]
+        values = texts.clinic.placeholders()
         return RenderedAnswer(
             topic=answer.topic,
             title=answer.title,
             reviewed=answer.reviewed,
             sources=answer.sources,
             messages=tuple(m.format_map(values) for m in answer.messages),
+            language=texts.language,
         )
 
 

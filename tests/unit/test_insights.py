@@ -60,15 +60,23 @@ def answer(topic: str, stamp: float) -> list[BotUttered]:
     return reply("answer", stamp, topic=topic, sources=[])
 
 
+def review(content: Path, topic: str, day: str) -> None:
+    """Sets an answer's review date, and its translation's, as a curator does."""
+    for path, key in (
+        (content / "answers" / f"{topic}.yml", "reviewed"),
+        (content / "es" / "answers" / f"{topic}.yml", "translated_from"),
+    ):
+        path.write_text(re.sub(rf"(?m)^{key}: .*$", f"{key}: {day}", path.read_text()))
+
+
 @pytest.fixture
 def stores(tmp_path: Path) -> tuple[Path, HandoffStore, FeedbackStore, Path]:
     content = tmp_path / "content"
     shutil.copytree(CONTENT_DIR, content)
     for path in (content / "answers").glob("*.yml"):  # all reviewed a month ago ...
-        path.write_text(re.sub(r"(?m)^reviewed: .*$", "reviewed: 2026-05-15", path.read_text()))
+        review(content, path.stem, "2026-05-15")
     for topic, day in (("cost", "2025-06-14"), ("dosing", "2024-01-02")):  # ... but two
-        path = content / "answers" / f"{topic}.yml"
-        path.write_text(re.sub(r"(?m)^reviewed: .*$", f"reviewed: {day}", path.read_text()))
+        review(content, topic, day)
     handoffs = HandoffStore(f"sqlite:///{tmp_path / 'handoffs.db'}")
     return tmp_path / "trackers.db", handoffs, FeedbackStore(engine=handoffs.engine), content
 
