@@ -11,8 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from core import contract, escalation
 from core.clarify import clarify_options
-from core.content_store import Content, RenderedAnswer, default_store
-from core.context import ANSWER_ACTION, LAST_TOPIC_SLOT
+from core.content_store import ENGLISH, LANGUAGES, Content, RenderedAnswer, default_store
+from core.context import ANSWER_ACTION, LANGUAGE_SLOT, LAST_TOPIC_SLOT
 from core.safety.screen import default_screen
 
 # A message with more questions gets this many answers; the rest are offered as buttons.
@@ -34,6 +34,12 @@ ELIGIBILITY_TOPICS = {
 }
 
 
+def language_of(tracker: Tracker) -> str:
+    """The conversation's language: every reply is written in it."""
+    language = tracker.get_slot(LANGUAGE_SLOT)
+    return language if language in LANGUAGES else ENGLISH
+
+
 def mentions_crisis(text: str) -> bool:
     """A question that names suicide or self-harm without being a crisis (the screen cleared it)."""
     return any(m.category == "crisis" for m in default_screen().screen(text).mentions)
@@ -46,7 +52,9 @@ def utter_crisis_line_if_named(dispatcher: CollectingDispatcher, tracker: Tracke
     but whoever asks may be thinking of themselves, whatever the reply is.
     """
     if mentions_crisis(tracker.latest_message.get("text") or ""):
-        dispatcher.utter_message(text=default_store().content.reply("crisis_line"))
+        dispatcher.utter_message(
+            text=default_store().content.reply("crisis_line", language_of(tracker))
+        )
 
 
 # The domain response that offers a person (a yes leads into the user_request handoff).
@@ -55,7 +63,7 @@ OFFER_PERSON = "utter_offer_person"
 RATED_TOPIC_ENTITY = "rated_topic"
 
 
-def rating_buttons(content: Content, topic: str) -> list[dict[str, str]]:
+def rating_buttons(content: Content, topic: str, language: str) -> list[dict[str, str]]:
     """ "Did this help?" Yes/No for one answer: each payload names the topic it rates.
 
     A reply with two answers gets a pair under each, so each rates its own topic.
@@ -63,14 +71,15 @@ def rating_buttons(content: Content, topic: str) -> list[dict[str, str]]:
     entities = json.dumps({RATED_TOPIC_ENTITY: topic})
     return [
         {"title": button["title"], "payload": f"{button['payload']}{entities}"}
-        for button in content.buttons("rate_prompt")
+        for button in content.buttons("rate_prompt", language)
     ]
 
 
-def utter_rating_prompt(dispatcher: CollectingDispatcher, topic: str) -> None:
+def utter_rating_prompt(dispatcher: CollectingDispatcher, topic: str, language: str) -> None:
     content = default_store().content
     dispatcher.utter_message(
-        text=content.reply("rate_prompt"), buttons=rating_buttons(content, topic)
+        text=content.reply("rate_prompt", language),
+        buttons=rating_buttons(content, topic, language),
     )
 
 
@@ -88,9 +97,10 @@ def offer_person_if_stuck(tracker: Tracker, this_turn: str) -> list[EventType]:
 
 def utter_fallback(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:
     """What the assistant can help with and how to reach the clinic."""
-    dispatcher.utter_message(text=default_store().content.reply("fallback"))
+    language = language_of(tracker)
+    dispatcher.utter_message(text=default_store().content.reply("fallback", language))
     utter_crisis_line_if_named(dispatcher, tracker)
-    dispatcher.utter_message(json_message=contract.fallback_item())
+    dispatcher.utter_message(json_message=contract.fallback_item(language=language))
 
 
 class ActionAnswerTopic(Action):
@@ -109,6 +119,7 @@ class ActionAnswerTopic(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         content = default_store().content
+        language = language_of(tracker)
         reading = tracker.latest_message.get("reading") or {}
         topics = [t for t in reading.get("topics") or [] if t in content.answers]
         if not topics:
@@ -119,35 +130,36 @@ class ActionAnswerTopic(Action):
             topics = [topic]
         answered, offered = topics[:MAX_ANSWERS], topics[MAX_ANSWERS:]
         if reading.get("how") == "more":
-            utter_more(dispatcher, content.render(answered[0]))
+            utter_more(dispatcher, content.render(answered[0], language))
             return [SlotSet(LAST_TOPIC_SLOT, answered[0])]
         if tracker.get_slot("contraindication_handoff") and ELIGIBILITY_TOPICS & set(answered):
-            dispatcher.utter_message(text=content.reply("handoff_reminder"))
-        answers = [content.render(topic) for topic in answered]
+            dispatcher.utter_message(text=content.reply("handoff_reminder", language))
+        answers = [content.render(topic, language) for topic in answered]
         for answer in answers:
             for message in answer.messages:
                 dispatcher.utter_message(text=message)
             dispatcher.utter_message(json_message=contract.answer_item(answer))
-            utter_rating_prompt(dispatcher, answer.topic)
+            utter_rating_prompt(dispatcher, answer.topic, language)
         if not any("988" in message for answer in answers for message in answer.messages):
             utter_crisis_line_if_named(dispatcher, tracker)
         if offered:
-            buttons = [{"title": content.answers[t].title, "payload": f"/{t}"} for t in offered]
-            dispatcher.utter_message(text=content.reply("also_asked"), buttons=buttons)
-            dispatcher.utter_message(json_message=contract.clarify_item(offered))
+            buttons = [{"title": content.title(t, language), "payload": f"/{t}"} for t in offered]
+            dispatcher.utter_message(text=content.reply("also_asked", language), buttons=buttons)
+            dispatcher.utter_message(json_message=contract.clarify_item(offered, language=language))
         return [SlotSet(LAST_TOPIC_SLOT, answered[-1])]
 
 
 def utter_more(dispatcher: CollectingDispatcher, answer: RenderedAnswer) -> None:
-    """More of an answer the patient has just read: the sources it rests on."""
+    """More of an answer the patient has just read: the sources it rests on, as titled."""
     content = default_store().content
     if not answer.sources:
-        dispatcher.utter_message(text=content.reply("more_no_sources"))
+        dispatcher.utter_message(text=content.reply("more_no_sources", answer.language))
     else:
         titles = "\n".join(f"- {source.title}" for source in answer.sources)
-        dispatcher.utter_message(text=f"{content.reply('more_sources')}\n{titles}")
+        more = content.reply("more_sources", answer.language)
+        dispatcher.utter_message(text=f"{more}\n{titles}")
     dispatcher.utter_message(json_message=contract.answer_item(answer))
-    utter_rating_prompt(dispatcher, answer.topic)
+    utter_rating_prompt(dispatcher, answer.topic, answer.language)
 
 
 class ActionClarify(Action):
@@ -160,17 +172,18 @@ class ActionClarify(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         content = default_store().content
+        language = language_of(tracker)
         ranking = tracker.latest_message.get("intent_ranking") or []
         options = clarify_options(ranking, content.answers)
         if not options:
             utter_fallback(dispatcher, tracker)
             return offer_person_if_stuck(tracker, escalation.FAILED)
         buttons = [
-            {"title": content.answers[topic].title, "payload": f"/{topic}"} for topic in options
+            {"title": content.title(topic, language), "payload": f"/{topic}"} for topic in options
         ]
-        dispatcher.utter_message(text=content.reply("clarify"), buttons=buttons)
+        dispatcher.utter_message(text=content.reply("clarify", language), buttons=buttons)
         utter_crisis_line_if_named(dispatcher, tracker)
-        dispatcher.utter_message(json_message=contract.clarify_item(options))
+        dispatcher.utter_message(json_message=contract.clarify_item(options, language=language))
         return offer_person_if_stuck(tracker, escalation.CLARIFIED)
 
 

@@ -9,7 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import RATED_TOPIC_ENTITY, offer_person_if_stuck
+from actions.answers import RATED_TOPIC_ENTITY, language_of, offer_person_if_stuck
 from core import contract, escalation
 from core.content_store import default_store
 from core.context import LAST_TOPIC_SLOT
@@ -52,18 +52,24 @@ class ActionRateAnswer(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         content = default_store().content
+        language = language_of(tracker)
         rating = RATING_BY_INTENT.get(contract.latest_intent(tracker.latest_message) or "", "down")
         topic = rated_topic(tracker, set(content.answers))
         if topic is None:
-            dispatcher.utter_message(text=content.reply("rated_nothing"))
-            dispatcher.utter_message(json_message=contract.feedback_item(rating, None))
+            dispatcher.utter_message(text=content.reply("rated_nothing", language))
+            dispatcher.utter_message(
+                json_message=contract.feedback_item(rating, None, language=language)
+            )
             return []
         try:
             feedback_store().rate(tracker.sender_id, topic, rating)
         except Exception as error:  # the database is down: the patient is thanked anyway
             logger.error("Rating not stored (%s)", type(error).__name__)
-        dispatcher.utter_message(text=content.reply("rated_up" if rating == "up" else "rated_down"))
-        dispatcher.utter_message(json_message=contract.feedback_item(rating, topic))
+        thanks = content.reply("rated_up" if rating == "up" else "rated_down", language)
+        dispatcher.utter_message(text=thanks)
+        dispatcher.utter_message(
+            json_message=contract.feedback_item(rating, topic, language=language)
+        )
         if rating == "down":
             return offer_person_if_stuck(tracker, escalation.RATED_DOWN)
         return []

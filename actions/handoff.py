@@ -11,6 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
+from actions.answers import language_of
 from core import contract
 from core.contact_details import clean_name, parse_contact
 from core.content_store import default_store
@@ -39,23 +40,26 @@ def transcript(tracker: Tracker) -> list[dict[str, Any]]:
 def request_for_a_person(tracker: Tracker) -> dict[str, Any]:
     """A `user_request` handoff request from the latest message, whatever its intent."""
     latest = {**tracker.latest_message, "intent": {"name": "request_human"}}
-    return from_conversation.request_from(tracker.sender_id, latest, tracker.events)
+    request = from_conversation.request_from(tracker.sender_id, latest, tracker.events)
+    request["language"] = language_of(tracker)
+    return request
 
 
 def record_callback(tracker: Tracker, status: str, **details: Any) -> dict[str, Any]:
     """Stores the patient's callback answer; spools it if the database cannot take it."""
     handoff_id = tracker.get_slot("handoff_id")
+    language = language_of(tracker)
     try:
         handoff = handoff_store().record_callback(
             handoff_id, status, transcript=transcript(tracker), **details
         )
-        return contract.handoff_item(handoff)
+        return contract.handoff_item(handoff, language=language)
     except Exception as error:  # database down, or the request itself was spooled
         logger.error("Callback not stored (%s); spooling", type(error).__name__)
     request = request_for_a_person(tracker)
     request["reason"] = tracker.get_slot("handoff_reason") or "user_request"
     request["callback"] = {"status": status, **details, "original_id": handoff_id}
-    return contract.spooled_handoff_item(request, spool.spool(request))
+    return contract.spooled_handoff_item(request, spool.spool(request), language=language)
 
 
 def remembered(reason: str, handoff_id: str | None) -> list[EventType]:
@@ -77,26 +81,30 @@ class ActionCreateHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         content = default_store().content
+        language = language_of(tracker)
         request = from_conversation.request_from(
             tracker.sender_id, tracker.latest_message, tracker.events
         )
         if request is None:  # triggered without a disclosure or request: treat as a request
             request = request_for_a_person(tracker)
+        # Staff call back in the patient's language.
+        request["language"] = language
         try:
             handoff = handoff_store().create(**request)
         except Exception as error:  # the database is down: the request must not be lost
             logger.error("Handoff database unavailable (%s); spooling", type(error).__name__)
             provisional = spool.spool(request)
-            dispatcher.utter_message(text=content.reply("handoff_spooled"))
+            dispatcher.utter_message(text=content.reply("handoff_spooled", language))
             dispatcher.utter_message(
-                json_message=contract.spooled_handoff_item(request, provisional)
+                json_message=contract.spooled_handoff_item(request, provisional, language=language)
             )
             return remembered(request["reason"], handoff_id=None)
 
-        dispatcher.utter_message(text=content.reply("handoff_created"))
-        dispatcher.utter_message(json_message=contract.handoff_item(handoff))
+        dispatcher.utter_message(text=content.reply("handoff_created", language))
+        dispatcher.utter_message(json_message=contract.handoff_item(handoff, language=language))
         dispatcher.utter_message(
-            text=content.reply("callback_offer"), buttons=content.buttons("callback_offer")
+            text=content.reply("callback_offer", language),
+            buttons=content.buttons("callback_offer", language),
         )
         return remembered(handoff.reason, handoff.id)
 
@@ -115,8 +123,9 @@ class AskCallbackDetail(Action, abc.ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
-        dispatcher.utter_message(text=default_store().content.reply(f"ask_{self.slot}"))
-        dispatcher.utter_message(json_message=contract.ask_item(self.slot))
+        language = language_of(tracker)
+        dispatcher.utter_message(text=default_store().content.reply(f"ask_{self.slot}", language))
+        dispatcher.utter_message(json_message=contract.ask_item(self.slot, language=language))
         return []
 
 
@@ -132,6 +141,11 @@ class AskCallbackTime(AskCallbackDetail):
     slot = "callback_time"
 
 
+def utter_invalid(dispatcher: CollectingDispatcher, tracker: Tracker, reply: str) -> None:
+    """Why a callback detail was not usable, and how to give it."""
+    dispatcher.utter_message(text=default_store().content.reply(reply, language_of(tracker)))
+
+
 class ValidateCallbackForm(FormValidationAction):
     """Checks each callback detail and asks again, clearly, when one is not usable."""
 
@@ -143,7 +157,7 @@ class ValidateCallbackForm(FormValidationAction):
     ) -> dict[str, Any]:
         name = clean_name(str(value or ""))
         if name is None:
-            dispatcher.utter_message(text=default_store().content.reply("invalid_name"))
+            utter_invalid(dispatcher, tracker, "invalid_name")
         return {"callback_name": name}
 
     def validate_callback_contact(
@@ -151,7 +165,7 @@ class ValidateCallbackForm(FormValidationAction):
     ) -> dict[str, Any]:
         contact = parse_contact(str(value or ""))
         if contact is None:
-            dispatcher.utter_message(text=default_store().content.reply("invalid_contact"))
+            utter_invalid(dispatcher, tracker, "invalid_contact")
             return {"callback_contact": None}
         return {"callback_contact": str(contact)}
 
@@ -160,7 +174,7 @@ class ValidateCallbackForm(FormValidationAction):
     ) -> dict[str, Any]:
         text = " ".join(str(value or "").split())
         if not text or len(text) > MAX_TIME_LENGTH:
-            dispatcher.utter_message(text=default_store().content.reply("invalid_time"))
+            utter_invalid(dispatcher, tracker, "invalid_time")
             return {"callback_time": None}
         return {"callback_time": text}
 
@@ -183,7 +197,9 @@ class ActionSaveCallback(Action):
             email=contact.email if contact else None,
             best_time=tracker.get_slot("callback_time"),
         )
-        dispatcher.utter_message(text=default_store().content.reply("callback_saved"))
+        dispatcher.utter_message(
+            text=default_store().content.reply("callback_saved", language_of(tracker))
+        )
         dispatcher.utter_message(json_message=item)
         # The details now live in the handoff store only; keep them out of the tracker.
         return [SlotSet(slot, None) for slot in CALLBACK_SLOTS]
@@ -199,6 +215,8 @@ class ActionDeclineCallback(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> list[EventType]:
         item = record_callback(tracker, "declined")
-        dispatcher.utter_message(text=default_store().content.reply("callback_declined"))
+        dispatcher.utter_message(
+            text=default_store().content.reply("callback_declined", language_of(tracker))
+        )
         dispatcher.utter_message(json_message=item)
         return []

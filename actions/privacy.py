@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answers import language_of
 from actions.feedback import feedback_store
 from actions.handoff import handoff_store
 from core import contract
@@ -35,15 +36,17 @@ class ActionForgetConversation(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         content = default_store().content
+        language = language_of(tracker)
         try:
             already_sent = sent_to_staff(handoff_store(), tracker.sender_id)
             PatientData(None, handoff_store(), feedback=feedback_store()).forget(tracker.sender_id)
         except Exception as error:  # the handoff database is down
             logger.error("Conversation data not deleted (%s)", type(error).__name__)
-            dispatcher.utter_message(text=content.reply("forget_failed"))
+            dispatcher.utter_message(text=content.reply("forget_failed", language))
         else:
-            dispatcher.utter_message(text=content.reply("forget_done"))
+            dispatcher.utter_message(text=content.reply("forget_done", language))
             if already_sent:
-                dispatcher.utter_message(text=content.reply("forget_kept_sent"))
-        dispatcher.utter_message(json_message=contract.smalltalk_item("forgotten"))
+                dispatcher.utter_message(text=content.reply("forget_kept_sent", language))
+        forgotten = contract.smalltalk_item("forgotten", language=language)
+        dispatcher.utter_message(json_message=forgotten)
         return [SlotSet(FORGET_SLOT, True)]

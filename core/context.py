@@ -27,6 +27,9 @@ Ranking = Sequence[tuple[str, float]]
 # The slot `action_answer_topic` keeps the topic it answered last in; a
 # follow-up is read in its light only right after that action.
 LAST_TOPIC_SLOT = "last_topic"
+# The conversation's language ("en" or "es"), which replies are written in
+# (rasa_server/language_component.py sets it).
+LANGUAGE_SLOT = "language"
 ANSWER_ACTION = "action_answer_topic"
 
 # The intent of "tell me more", "why?", "go on": more of the last answer.

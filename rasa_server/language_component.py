@@ -20,7 +20,6 @@ from rasa_server.context_components import StatelessComponent
 from rasa_server.safety_component import whole_message_entity
 
 ENTITY = "language"
-SLOT = "language"  # domain.yml: the slot the entity fills
 EXTRACTOR = "LanguageReader"
 
 

@@ -35,9 +35,11 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from core import contract, rate_limit
-from core.content_store import ContentStore, default_store
+from core.content_store import ENGLISH, LANGUAGES, ContentStore, default_store
+from core.context import LANGUAGE_SLOT
 from core.contract import MAX_MESSAGE_CHARS, MAX_SENDER_CHARS
 from core.handoffs import from_conversation, spool
+from core.language import detect
 from core.safety.categories import EMERGENCIES
 from core.safety.layers import SAFETY_INTENTS
 from core.safety.screen import default_screen
@@ -101,7 +103,7 @@ async def emergency_reply(
     """
     tracker = DialogueStateTracker(sender, agent.domain.slots)
     if language:
-        tracker.update(SlotSet(language_component.SLOT, language))
+        tracker.update(SlotSet(LANGUAGE_SLOT, language))
     messages: list[dict[str, Any]] = []
     for name in EMERGENCY_RESPONSES[intent]:
         generated = await agent.nlg.generate(name, tracker, "rest") or {}
@@ -128,9 +130,14 @@ async def spool_missing_handoff(
     request = from_conversation.request_from(message.sender_id, latest, events)
     if request is None:
         return []
-    item = contract.spooled_handoff_item(request, spool.spool(request))
+    language = await conversation_language(agent, message, [])
+    request["language"] = language
+    item = contract.spooled_handoff_item(request, spool.spool(request), language=language)
     return [
-        {"recipient_id": message.sender_id, "text": store.content.reply("handoff_spooled")},
+        {
+            "recipient_id": message.sender_id,
+            "text": store.content.reply("handoff_spooled", language),
+        },
         {"recipient_id": message.sender_id, "custom": item},
     ]
 
@@ -152,17 +159,41 @@ async def recover(
                 if e.get("entity") == language_component.ENTITY
             ),
             None,
-        )
+        ) or await conversation_language(agent, message, messages)
         return await emergency_reply(agent, message.sender_id, intent, language) + messages
     if "handoff" not in kinds:
         messages = messages + await spool_missing_handoff(agent, message, parse, store)
     return messages
 
 
-def unavailable_reply(sender: str, store: ContentStore) -> list[dict[str, Any]]:
+async def conversation_language(
+    agent: Any, message: UserMessage, messages: list[dict[str, Any]]
+) -> str:
+    """The language to answer in: the reply's, else the message's, else the conversation's.
+
+    Only the REST channel's own replies ask (the intro, and the replies when a
+    part failed), so reading the conversation is rare and may fail.
+    """
+    for item in messages:
+        language = (item.get("custom") or {}).get("language")
+        if language in LANGUAGES:
+            return language
+    language = language_component.requested_language(message.metadata) or detect(message.text)
+    if language:
+        return language
+    try:
+        tracker = await agent.tracker_store.retrieve(message.sender_id)
+    except Exception as error:  # the tracker store is down: the reply must still come
+        logger.error("Tracker store unavailable (%s)", type(error).__name__)
+        tracker = None
+    language = tracker.get_slot(LANGUAGE_SLOT) if tracker else None
+    return language if language in LANGUAGES else ENGLISH
+
+
+def unavailable_reply(sender: str, store: ContentStore, language: str) -> list[dict[str, Any]]:
     return [
-        {"recipient_id": sender, "text": store.content.reply("unavailable")},
-        {"recipient_id": sender, "custom": contract.fallback_item()},
+        {"recipient_id": sender, "text": store.content.reply("unavailable", language)},
+        {"recipient_id": sender, "custom": contract.fallback_item(language=language)},
     ]
 
 
@@ -344,9 +375,12 @@ class ClinicRestInput(InputChannel):
                     logger.error("Recovery after a failed part failed (%s)", type(error).__name__)
             if not contract.reply_kinds(messages):
                 logger.warning("A reply had no custom item (is the action server up?)")
-                messages += unavailable_reply(sender, store)
+                language = await conversation_language(agent, message, messages)
+                messages += unavailable_reply(sender, store, language)
             if is_new:
-                messages.insert(0, {"recipient_id": sender, "text": store.content.reply("intro")})
+                language = await conversation_language(agent, message, messages)
+                intro = store.content.reply("intro", language)
+                messages.insert(0, {"recipient_id": sender, "text": intro})
             return response.json(messages)
 
         return webhook

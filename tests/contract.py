@@ -6,7 +6,7 @@ import functools
 import urllib.parse
 from typing import Any
 
-from core.content_store import DEFAULT_CONTENT_DIR, Content
+from core.content_store import DEFAULT_CONTENT_DIR, LANGUAGES, Content
 from core.safety.categories import CONDITION_CATEGORIES, EMERGENCY_PRIORITY
 from tools.topics import CATALOGUE_FILES, read_catalogue
 
@@ -65,10 +65,15 @@ def assert_source_follows_contract(source: Any, clinic_supplied: frozenset[str])
 
 
 def assert_follows_contract(
-    reply: list[dict[str, Any]], sender: str, clinic_supplied: frozenset[str] | None = None
+    reply: list[dict[str, Any]],
+    sender: str,
+    clinic_supplied: frozenset[str] | None = None,
+    language: str | None = None,
 ) -> list[dict[str, Any]]:
     """Every reply carries at least one custom item of a known kind with its fields.
 
+    Each item says the language the reply is written in, one for the whole
+    reply (`language`, when given, is the one it must be).
     `clinic_supplied`: the source ids that may come without a url (default: the
     shipped content's documents marked `supplied_by_clinic`).
     """
@@ -78,6 +83,9 @@ def assert_follows_contract(
         assert "text" in item or "custom" in item or "buttons" in item, item
     customs = custom_items(reply)
     assert customs, f"no machine-readable item in {reply}"
+    languages = {custom.get("language") for custom in customs}
+    assert len(languages) == 1 and languages <= set(LANGUAGES), f"languages {languages}: {customs}"
+    assert language in (None, *languages), f"not in {language}: {customs}"
     for custom in customs:
         kind = custom.get("kind")
         assert kind in REQUIRED_FIELDS, f"unknown kind {kind!r}"

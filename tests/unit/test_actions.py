@@ -33,7 +33,7 @@ async def test_clinic_answer_reaches_patient_with_profile_filled(content: Conten
 
 async def test_unknown_intent_falls_back_instead_of_staying_silent() -> None:
     messages, _ = await run(ActionAnswerTopic(), patient_turn("hmm", "greet"))
-    assert customs(messages) == [{"kind": "fallback"}]
+    assert customs(messages) == [{"kind": "fallback", "language": "en"}]
     assert any("call" in m.get("text", "") for m in messages)
 
 
@@ -43,7 +43,7 @@ async def test_clarify_offers_close_topics_as_buttons(content: Content) -> None:
         ActionClarify(), patient_turn("is it covered price", "nlu_fallback", ranking=ranking)
     )
     [item] = customs(messages)
-    assert item == {"kind": "clarify", "options": ["cost", "insurance"]}
+    assert item == {"kind": "clarify", "options": ["cost", "insurance"], "language": "en"}
     [with_buttons] = [m for m in messages if m.get("buttons")]
     assert with_buttons["buttons"] == [
         {"title": content.answers["cost"].title, "payload": "/cost"},
@@ -54,14 +54,14 @@ async def test_clarify_offers_close_topics_as_buttons(content: Content) -> None:
 async def test_clarify_without_likely_topics_falls_back() -> None:
     ranking = [("nlu_fallback", 0.5), ("out_of_scope", 0.3), ("cost", 0.2)]
     messages, _ = await run(ActionClarify(), patient_turn("blorp", "nlu_fallback", ranking=ranking))
-    assert customs(messages) == [{"kind": "fallback"}]
+    assert customs(messages) == [{"kind": "fallback", "language": "en"}]
 
 
 async def test_fallback_says_what_it_can_do_and_how_to_reach_the_clinic(content: Content) -> None:
     messages, _ = await run(ActionFallback(), patient_turn("weather?", "out_of_scope"))
     text = messages[0]["text"]
     assert "ketamine" in text and content.clinic.phone in text
-    assert customs(messages) == [{"kind": "fallback"}]
+    assert customs(messages) == [{"kind": "fallback", "language": "en"}]
 
 
 async def test_out_of_scope_fallback_keeps_the_turn() -> None:
@@ -92,7 +92,7 @@ async def test_a_fallback_or_clarify_on_a_message_naming_suicide_gives_the_988_l
     clarify, _ = await run(ActionClarify(), patient_turn(text, "nlu_fallback", ranking=ranking))
     for messages in (fallback, clarify):
         assert any("988" in (m.get("text") or "") for m in messages)
-    assert customs(fallback) == [{"kind": "fallback"}]
+    assert customs(fallback) == [{"kind": "fallback", "language": "en"}]
     assert customs(clarify)[0]["kind"] == "clarify"
 
 
@@ -132,7 +132,7 @@ async def test_a_third_question_is_offered_as_a_button(content: Content) -> None
     messages = without_rating_prompts(messages)
     items = customs(messages)
     assert [i["topic"] for i in items if i["kind"] == "answer"] == ["cost", "insurance"]
-    assert items[-1] == {"kind": "clarify", "options": ["side_effects"]}
+    assert items[-1] == {"kind": "clarify", "options": ["side_effects"], "language": "en"}
     [offer] = [m for m in messages if m.get("buttons")]
     assert offer["buttons"] == [
         {"title": content.answers["side_effects"].title, "payload": "/side_effects"}

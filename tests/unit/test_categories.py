@@ -18,6 +18,8 @@ from core.safety.categories import (
     EMERGENCY_PRIORITY,
     Emergency,
 )
+from core.content_store import LANGUAGES
+from core.context import LANGUAGE_SLOT
 from core.settings import PROJECT_ROOT, settings
 from tests.conftest import TEST_DATA, read_yaml
 
@@ -136,27 +138,37 @@ def banner_problems(emergencies: tuple[Emergency, ...], config: dict[str, Any]) 
     return problems
 
 
+def variation_slots(variation: dict[str, Any]) -> dict[str, Any]:
+    """The slot values a response variation is given for."""
+    return {
+        condition["name"]: condition.get("value") for condition in variation.get("condition") or []
+    }
+
+
 def condition_problems(conditions: tuple[str, ...], domain: dict[str, Any]) -> list[str]:
     problems = []
     values = domain["slots"][CONDITION_SLOT]["values"]
     if values != list(conditions):
         problems.append(f"slot {CONDITION_SLOT} lists {values}, not {list(conditions)}")
     explained = [
-        condition["value"]
-        for variation in domain["responses"][HANDOFF_RESPONSE]
-        for condition in variation.get("condition") or []
-        if condition.get("name") == CONDITION_SLOT
+        (slots.get(CONDITION_SLOT), slots.get(LANGUAGE_SLOT))
+        for slots in map(variation_slots, domain["responses"][HANDOFF_RESPONSE])
+        if slots
     ]
-    for category in conditions:
-        if explained.count(category) != 1:
-            problems.append(f"{HANDOFF_RESPONSE} needs one explanation for {category}")
-    for category in sorted(set(explained) - set(conditions)):
+    for language in LANGUAGES:
+        # None: the explanation for a condition the slot does not name.
+        for category in (*conditions, None):
+            if explained.count((category, language)) != 1:
+                what = category or "any other condition"
+                problems.append(f"{HANDOFF_RESPONSE} needs one '{language}' explanation for {what}")
+    undeclared = {category for category, _ in explained if category} - set(conditions)
+    for category in sorted(undeclared):
         problems.append(f"{HANDOFF_RESPONSE} explains the undeclared {category}")
     if (
         sum(not variation.get("condition") for variation in domain["responses"][HANDOFF_RESPONSE])
         != 1
     ):
-        problems.append(f"{HANDOFF_RESPONSE} needs one explanation for any other condition")
+        problems.append(f"{HANDOFF_RESPONSE} needs one last resort, with no condition")
     return problems
 
 

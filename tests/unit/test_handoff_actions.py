@@ -41,6 +41,7 @@ async def test_disclosed_schizophrenia_hands_off(store: HandoffStore) -> None:
             "reason": "contraindication",
             "conditions": ["psychosis"],
             "handoff_id": stored.id,
+            "language": "en",
         }
     ]
     assert stored.trigger_message == said and stored.conversation_id == "c-81f2"
@@ -121,7 +122,7 @@ def test_callback_details_are_validated(slot: str, given: str, kept: str | None)
 
 async def test_callback_question_carries_ask_item() -> None:
     messages, _ = await run(AskCallbackContact(), patient_turn("yes", "affirm"))
-    assert customs(messages) == [{"kind": "ask", "slot": "callback_contact"}]
+    assert customs(messages) == [{"kind": "ask", "slot": "callback_contact", "language": "en"}]
 
 
 async def test_saved_callback_reaches_the_store_and_leaves_the_tracker(store: HandoffStore) -> None:

@@ -56,7 +56,7 @@ def rating_turn(intent: str, topic: str | None = None, last_topic: str | None = 
     return tracker
 
 
-FALLBACK = {"kind": "fallback"}
+FALLBACK = {"kind": "fallback", "language": "en"}
 
 
 # --- "Did this help?" under each answer ------------------------------------------------
@@ -107,7 +107,9 @@ async def test_a_pressed_rating_is_stored_with_the_button_s_topic_and_acknowledg
     messages, events = await run(
         ActionRateAnswer(), rating_turn("answer_helped", "cost", last_topic="insurance")
     )
-    assert customs(messages) == [{"kind": "feedback", "rating": "up", "topic": "cost"}]
+    assert customs(messages) == [
+        {"kind": "feedback", "rating": "up", "topic": "cost", "language": "en"}
+    ]
     assert messages[0]["text"] == content.reply("rated_up")
     [stored] = ratings.ratings()
     assert (stored.conversation_id, stored.topic, stored.rating) == (CONVERSATION_ID, "cost", "up")
@@ -120,7 +122,9 @@ async def test_a_typed_rating_rates_the_last_answer_the_second_of_two(stores: tu
     messages, _ = await run(
         ActionRateAnswer(), rating_turn("answer_not_helped", last_topic="insurance")
     )
-    assert customs(messages) == [{"kind": "feedback", "rating": "down", "topic": "insurance"}]
+    assert customs(messages) == [
+        {"kind": "feedback", "rating": "down", "topic": "insurance", "language": "en"}
+    ]
     assert [(r.topic, r.rating) for r in ratings.ratings()] == [("insurance", "down")]
 
 
@@ -129,7 +133,7 @@ async def test_a_rating_with_nothing_to_rate_stores_nothing(
 ) -> None:
     _, ratings = stores
     messages, _ = await run(ActionRateAnswer(), rating_turn("answer_helped", "not-a-topic"))
-    assert customs(messages) == [{"kind": "feedback", "rating": "up"}]
+    assert customs(messages) == [{"kind": "feedback", "rating": "up", "language": "en"}]
     assert messages[0]["text"] == content.reply("rated_nothing")
     assert ratings.ratings() == []
 
@@ -141,7 +145,9 @@ async def test_a_rating_is_acknowledged_while_its_database_is_down(
         feedback_actions, "_store", FeedbackStore("postgresql://nobody@127.0.0.1:9/x")
     )
     messages, _ = await run(ActionRateAnswer(), rating_turn("answer_helped", "cost"))
-    assert customs(messages) == [{"kind": "feedback", "rating": "up", "topic": "cost"}]
+    assert customs(messages) == [
+        {"kind": "feedback", "rating": "up", "topic": "cost", "language": "en"}
+    ]
 
 
 # --- the offer of a person after two unhelpful turns --------------------------------
@@ -210,7 +216,7 @@ async def test_forgetting_deletes_handoffs_ratings_and_spool_and_asks_the_tracke
     messages, events = await run(ActionForgetConversation(), patient_turn("yes", "affirm"))
 
     assert [m["text"] for m in messages if m.get("text")] == [content.reply("forget_done")]
-    assert customs(messages) == [{"kind": "smalltalk", "act": "forgotten"}]
+    assert customs(messages) == [{"kind": "smalltalk", "act": "forgotten", "language": "en"}]
     assert events == [{"event": "slot", "timestamp": None, "name": FORGET_SLOT, "value": True}]
     assert [h.conversation_id for h in handoffs.list(status=None)] == ["c-other"]
     assert [r.conversation_id for r in ratings.ratings()] == ["c-other"]
