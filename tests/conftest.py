@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from sqlalchemy import create_engine, text
 
 from core.settings import settings
 
@@ -100,3 +101,22 @@ def another_rasa_version(monkeypatch: pytest.MonkeyPatch) -> str:
 
     monkeypatch.setattr(rasa, "__version__", "3.6.22")
     return "3.6.22"
+
+
+def handoffs_table_before_languages(url: str) -> None:
+    """The handoffs table as the staff console's release made it (no `language`), with a request."""
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "CREATE TABLE handoffs (id INTEGER PRIMARY KEY, conversation_id VARCHAR(255) NOT NULL,"
+            " trigger_key VARCHAR(255) NOT NULL, reason VARCHAR(32) NOT NULL, conditions TEXT,"
+            " trigger_message TEXT NOT NULL, transcript TEXT, created_at TIMESTAMP NOT NULL,"
+            " status VARCHAR(16) NOT NULL, resolved_at TIMESTAMP, callback VARCHAR(16) NOT NULL,"
+            " contact_name VARCHAR(200), contact_phone VARCHAR(40), contact_email VARCHAR(254),"
+            " callback_time VARCHAR(200), resolved_by VARCHAR(64), resolution_note TEXT)"
+        ))  # fmt: skip
+        connection.execute(text(
+            "INSERT INTO handoffs VALUES (1, 'c-1', 'm-1', 'user_request', '[]', 'hi', '[]',"
+            " '2026-01-01 10:00:00', 'open', NULL, 'offered', NULL, NULL, NULL, NULL, NULL, NULL)"
+        ))  # fmt: skip
+    engine.dispose()

@@ -12,7 +12,12 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.handoffs.store import Handoff, HandoffStore
+from core.handoffs.store import LANGUAGES, Handoff, HandoffStore
+
+
+def language_name(code: str) -> str:
+    """The patient's language as staff read it: "Spanish (es)"."""
+    return f"{LANGUAGES.get(code, 'Unknown language')} ({code})"
 
 
 def line(handoff: Handoff) -> str:
@@ -20,8 +25,8 @@ def line(handoff: Handoff) -> str:
     contact = handoff.contact_phone or handoff.contact_email or "no contact given"
     return (
         f"{handoff.id}  {handoff.created_at:%Y-%m-%d %H:%M}Z  {handoff.status:8}  "
-        f"{handoff.reason:16}  conditions: {conditions:22}  "
-        f"callback: {handoff.callback} ({contact})"
+        f"{handoff.reason:16}  {language_name(handoff.language):12}  "
+        f"conditions: {conditions:22}  callback: {handoff.callback} ({contact})"
     )
 
 
@@ -29,6 +34,8 @@ def show(handoff: Handoff) -> str:
     rows = [
         line(handoff),
         f"conversation: {handoff.conversation_id}",
+        f"language: {language_name(handoff.language)}, "
+        f"call back in {LANGUAGES.get(handoff.language, handoff.language)}",
         f"triggered by: {handoff.trigger_message}",
     ]
     if handoff.callback == "requested":

@@ -10,6 +10,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from core.handoffs.store import DEFAULT_LANGUAGE, check_language
+
 REASON_BY_INTENT = {"disclose_condition": "contraindication", "request_human": "user_request"}
 CONFIRM_INTENT = "affirm"
 
@@ -31,9 +33,18 @@ def transcript(events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def request_from(
-    conversation_id: str, latest_message: dict[str, Any], events: list[dict[str, Any]]
+    conversation_id: str,
+    latest_message: dict[str, Any],
+    events: list[dict[str, Any]],
+    language: str = DEFAULT_LANGUAGE,
 ) -> dict[str, Any] | None:
-    """The handoff request a message calls for, or None if it calls for none."""
+    """The handoff request a message calls for, or None if it calls for none.
+
+    `language` is the patient's (`en` or `es`, else a ValueError), kept with
+    the request so staff call back in it; the request's keys are
+    `HandoffStore.create`'s arguments, and the spool keeps them all.
+    """
+    check_language(language)
     intent = (latest_message.get("intent") or {}).get("name")
     if intent == CONFIRM_INTENT:
         # "yes" to "are you telling me about a health condition?": the
@@ -52,6 +63,7 @@ def request_from(
         "trigger_message": latest_message.get("text") or "",
         "trigger_key": latest_message.get("message_id") or f"event-{len(events)}",
         "transcript": transcript(events),
+        "language": language,
     }
 
 

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from core.handoffs.store import HandoffStore
+from core.handoffs.store import DEFAULT_LANGUAGE, HandoffStore, check_language
 from core.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ FIELDS = (
     "trigger_key",
     "conditions",
     "transcript",
+    "language",  # the patient's, `en` or `es`; a record spooled before it was kept is `en`
     "callback",  # optional: the patient's callback answer, applied after the request
 )
 
@@ -53,9 +54,14 @@ def _locked(path: Path) -> Iterator[None]:
 
 
 def spool(request: dict[str, Any], path: Path | None = None) -> str:
-    """Appends a request durably; returns the provisional id the patient is given."""
+    """Appends a request durably; returns the provisional id the patient is given.
+
+    The request's `language` (`en` when it has none) is checked first: a
+    record the store would refuse would wait in the spool forever.
+    """
     path = path or spool_path()
     record = {field: request.get(field) for field in FIELDS}
+    record["language"] = check_language(record["language"] or DEFAULT_LANGUAGE)
     record["provisional_id"] = f"h-pending-{uuid.uuid4().hex[:8]}"
     with _locked(path), open(path, "a", encoding="utf-8") as file:
         file.write(json.dumps(record) + "\n")
@@ -94,6 +100,7 @@ def replay(store: HandoffStore, path: Path | None = None) -> int:
                     trigger_key=record["trigger_key"],
                     conditions=record.get("conditions") or [],
                     transcript=record.get("transcript") or [],
+                    language=record.get("language") or DEFAULT_LANGUAGE,
                 )
                 callback = record.get("callback")
                 if callback:

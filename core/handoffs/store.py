@@ -36,6 +36,10 @@ from core.database import StaffSideStore
 
 REASONS = ("contraindication", "user_request")
 OPEN, RESOLVED = "open", "resolved"
+# The languages a patient may write in, by code, with the English name staff
+# read: the callback is made in the patient's language.
+LANGUAGES = {"en": "English", "es": "Spanish"}
+DEFAULT_LANGUAGE = "en"
 
 Base = declarative_base()
 
@@ -47,6 +51,13 @@ def utcnow() -> dt.datetime:
 def public_id(number: int) -> str:
     """The id patients and staff see: h-000123."""
     return f"h-{number:06d}"
+
+
+def check_language(language: str) -> str:
+    """The language code if the assistant speaks it; a ValueError names the bad one."""
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown patient language {language!r}: one of {', '.join(LANGUAGES)}")
+    return language
 
 
 def number_of(handoff_id: str) -> int:
@@ -78,11 +89,20 @@ class HandoffRow(Base):
     # Added with the staff console: who resolved a request, and their note.
     resolved_by = Column(String(64))
     resolution_note = Column(Text)
+    # Added with Spanish (issue 15): the language staff call the patient back in.
+    language = Column(
+        String(8), nullable=False, default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE
+    )
 
 
 # Columns added after the first release, with their SQL type: a database made
 # before them gets them on first use (create_all adds tables, not columns).
-ADDED_COLUMNS = {"resolved_by": "VARCHAR(64)", "resolution_note": "TEXT"}
+# Requests made before `language` were all in English, hence its default.
+ADDED_COLUMNS = {
+    "resolved_by": "VARCHAR(64)",
+    "resolution_note": "TEXT",
+    "language": f"VARCHAR(8) NOT NULL DEFAULT '{DEFAULT_LANGUAGE}'",
+}
 
 
 class NotificationRow(Base):
@@ -118,6 +138,7 @@ class Handoff:
     callback_time: str | None
     resolved_by: str | None = None
     resolution_note: str | None = None
+    language: str = DEFAULT_LANGUAGE
 
     @classmethod
     def from_row(cls, row: HandoffRow) -> Handoff:
@@ -138,6 +159,7 @@ class Handoff:
             callback_time=row.callback_time,
             resolved_by=row.resolved_by,
             resolution_note=row.resolution_note,
+            language=row.language,
         )
 
     def summary(self) -> dict[str, Any]:
@@ -147,6 +169,7 @@ class Handoff:
             "conversation_id": self.conversation_id,
             "reason": self.reason,
             "conditions": list(self.conditions),
+            "language": self.language,
             "created_at": self.created_at.isoformat() + "Z",
             "status": self.status,
             "callback": self.callback,
@@ -201,10 +224,16 @@ class HandoffStore(StaffSideStore):
         trigger_key: str,
         conditions: list[str] | tuple[str, ...] = (),
         transcript: list[dict[str, Any]] | None = None,
+        language: str = DEFAULT_LANGUAGE,
     ) -> Handoff:
-        """Records a request, once per triggering message, with its staff notification."""
+        """Records a request, once per triggering message, with its staff notification.
+
+        `language` is the patient's, `en` or `es`: staff call back in it. A
+        repeat of the same message returns the first request as it was.
+        """
         if reason not in REASONS:
             raise ValueError(f"unknown handoff reason {reason!r}")
+        check_language(language)
         with self._session() as session:
             existing = session.execute(
                 select(HandoffRow).where(
@@ -221,6 +250,7 @@ class HandoffStore(StaffSideStore):
                 conditions=json.dumps(list(conditions)),
                 trigger_message=trigger_message,
                 transcript=json.dumps(transcript or []),
+                language=language,
             )
             session.add(row)
             session.flush()

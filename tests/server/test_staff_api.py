@@ -225,9 +225,26 @@ def test_the_inbox_lists_newest_first_with_callback_details_and_filters(console:
     assert item["contact"] == {"name": "Ann", "phone": "555 0100", "email": None,
                                "best_time": "mornings"}  # fmt: skip
     assert "transcript" not in item and "trigger_message" not in item
+    assert item["language"] == "en"  # a request made without one
     only = session.get(f"{console.url}/staff/api/handoffs?reason=contraindication").json()
     assert {item["reason"] for item in only["handoffs"]} == {"contraindication"}
     assert session.get(f"{console.url}/staff/api/handoffs?status=maybe").status_code == 400
+
+
+def test_the_inbox_and_the_detail_name_the_patients_language(console: Console) -> None:
+    spanish = console.handoffs.create(
+        f"c-{time.monotonic_ns()}", "user_request", "quiero hablar con alguien",
+        f"m-{time.monotonic_ns()}", language="es",
+    ).id  # fmt: skip
+    session = console.login("sam")
+    listing = session.get(f"{console.url}/staff/api/handoffs").json()["handoffs"]
+    assert next(h for h in listing if h["handoff_id"] == spanish)["language"] == "es"
+    detail = session.get(f"{console.url}/staff/api/handoffs/{spanish}").json()["handoff"]
+    assert detail["language"] == "es"
+    resolve = f"{console.url}/staff/api/handoffs/{spanish}/resolve"
+    done = session.post(resolve, json={"note": "Llamé: cita el lunes"},
+                        headers={"X-CSRF-Token": session.csrf})  # fmt: skip
+    assert done.json()["handoff"]["language"] == "es"
 
 
 def test_viewing_and_resolving_are_written_to_the_audit_log_only_admins_read(

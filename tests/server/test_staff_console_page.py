@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 
 from tests.server.conftest import ARTIFACTS, send
 from tools.processes import free_port
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.server
 
 PASSWORD = "the staff password, long"
 DISCLOSURE = "I was diagnosed with schizophrenia, can I still do ketamine?"
+SPANISH_DISCLOSURE = "Me diagnosticaron esquizofrenia, ¿todavía puedo recibir ketamina?"
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +79,11 @@ def log_in(page: object, username: str, password: str = PASSWORD) -> None:
     page.click("#login button[type=submit]")
 
 
+def words(text: str) -> str:
+    """Text as read, whatever spaces and line breaks the layout put between its words."""
+    return " ".join(text.split())
+
+
 def new_handoff(assistant: str, message: str = DISCLOSURE) -> str:
     reply = send(assistant, f"staff-{uuid.uuid4()}", message)
     [handoff] = [i["custom"] for i in reply if i.get("custom", {}).get("kind") == "handoff"]
@@ -102,6 +109,31 @@ def test_a_new_handoff_appears_in_the_inbox_by_itself(page: object, assistant: s
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     (ARTIFACTS / "staff_inbox_latency.json").write_text(json.dumps(figures))
     assert max(seconds) < 10, figures  # polled every 5 s
+
+
+def test_a_spanish_handoff_says_to_call_back_in_spanish(page: object, assistant: str) -> None:
+    """The inbox row and the detail both show the patient's language, Spanish standing out."""
+    message = {"sender": f"staff-{uuid.uuid4()}", "message": SPANISH_DISCLOSURE,
+               "metadata": {"language": "es"}}  # fmt: skip
+    reply = requests.post(assistant, json=message, timeout=30)
+    [spanish] = [i["custom"] for i in reply.json() if i.get("custom", {}).get("kind") == "handoff"]
+    english = new_handoff(assistant)
+    log_in(page, "nurse")
+    spanish_row = page.locator(f"#inbox tr[data-handoff='{spanish['handoff_id']}']")
+    english_row = page.locator(f"#inbox tr[data-handoff='{english}']")
+    spanish_row.wait_for()
+    badge = spanish_row.locator(".language-badge")
+    english_badge = english_row.locator(".language-badge")
+    assert badge.get_attribute("data-language") == "es"
+    assert words(badge.inner_text()) == "Spanish · Español"
+    assert english_badge.inner_text() == "English"
+    background = "(element) => getComputedStyle(element).backgroundColor"
+    assert badge.evaluate(background) != english_badge.evaluate(background), "Spanish stands out"
+    spanish_row.locator("button").click()
+    language = page.locator("#detail-language")
+    language.wait_for()
+    assert words(language.inner_text()) == "Spanish · Español Call back in Spanish."
+    assert language.locator("[lang=es]").inner_text() == "Español"
 
 
 def test_staff_read_the_transcript_as_text_and_resolve_with_a_note(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-from core.handoffs import spool
+import pytest
+
+from core.handoffs import from_conversation, spool
 from core.handoffs.store import HandoffStore
 
 REQUEST = {
@@ -66,3 +69,51 @@ def test_forgetting_a_patient_removes_their_spooled_requests(tmp_path: Path) -> 
     spool.spool({**REQUEST, "conversation_id": "c-2"}, path)
     assert spool.forget("c-1", path) == 1
     assert [r["conversation_id"] for r in spool.pending(path)] == ["c-2"]
+
+
+def test_a_spanish_request_keeps_its_language_through_the_spool(tmp_path: Path) -> None:
+    path = tmp_path / "spool.jsonl"
+    spool.spool({**REQUEST, "language": "es"}, path)
+    assert [r["language"] for r in spool.pending(path)] == ["es"]
+    store = HandoffStore(f"sqlite:///{tmp_path / 'h.db'}")
+    assert spool.replay(store, path) == 1
+    [stored] = store.list()
+    assert stored.language == "es"
+    [notification] = store.claim_due()
+    assert notification.payload["handoff"]["language"] == "es"  # what staff are told
+
+
+def test_a_request_spooled_without_a_language_is_replayed_as_english(tmp_path: Path) -> None:
+    path = tmp_path / "spool.jsonl"
+    spool.spool(REQUEST, path)  # a caller that gives none
+    # A line spooled before the spool kept languages: no `language` at all.
+    with open(path, "a", encoding="utf-8") as file:
+        file.write(json.dumps({**REQUEST, "trigger_key": "m-2", "provisional_id": "h-pending-1"}))
+        file.write("\n")
+    store = HandoffStore(f"sqlite:///{tmp_path / 'h.db'}")
+    assert spool.replay(store, path) == 2
+    assert [h.language for h in store.list()] == ["en", "en"]
+
+
+def test_the_spool_refuses_a_language_the_store_would_refuse(tmp_path: Path) -> None:
+    path = tmp_path / "spool.jsonl"
+    with pytest.raises(ValueError, match="unknown patient language"):
+        spool.spool({**REQUEST, "language": "fr"}, path)
+    assert spool.pending(path) == []  # never written, so never stuck in the spool
+
+
+def test_a_request_built_from_a_conversation_carries_its_language(tmp_path: Path) -> None:
+    message = {"intent": {"name": "request_human"}, "text": "quiero hablar con alguien",
+               "message_id": "m-1"}  # fmt: skip
+    events = [{"event": "user", "text": message["text"], "message_id": "m-1"}]
+    request = from_conversation.request_from("c-es", message, events, language="es")
+    assert request["language"] == "es"
+    assert from_conversation.request_from("c-en", message, events)["language"] == "en"
+    with pytest.raises(ValueError, match="unknown patient language"):
+        from_conversation.request_from("c-fr", message, events, language="fr")
+    path = tmp_path / "spool.jsonl"  # the action server's two ways: stored, or spooled
+    store = HandoffStore(f"sqlite:///{tmp_path / 'h.db'}")
+    assert store.create(**request).language == "es"
+    spool.spool({**request, "conversation_id": "c-es-2"}, path)
+    spool.replay(store, path)
+    assert [h.language for h in store.list()] == ["es", "es"]

@@ -10,6 +10,7 @@ import pytest
 
 from core.handoffs.notifier import WebhookNotifier, backoff
 from core.handoffs.store import HandoffStore
+from tests.conftest import handoffs_table_before_languages
 from tests.staff_webhook import StaffWebhook
 from tools.handoffs import main as staff_command
 
@@ -138,3 +139,80 @@ def test_staff_command_lists_shows_and_resolves(
     assert staff_command(["list"]) == 0
     assert "No open handoff requests" in capsys.readouterr().out
     assert staff_command(["show", "h-999999"]) == 2
+
+
+# --- the patient's language (issue 15): staff call back in it ------------------
+
+
+def test_a_spanish_request_keeps_its_language_across_a_restart(db_url: str) -> None:
+    created = HandoffStore(db_url).create(
+        "c-es", "contraindication", "tengo esquizofrenia", "m-1", ["psychosis"], language="es"
+    )
+    assert created.language == "es"
+    assert HandoffStore(db_url).get(created.id).language == "es"
+
+
+def test_a_caller_that_gives_no_language_makes_an_english_request(db_url: str) -> None:
+    assert create(HandoffStore(db_url)).language == "en"
+
+
+@pytest.mark.parametrize("language", ["fr", "ES", "spanish", "", None])
+def test_a_language_the_assistant_does_not_speak_is_refused(db_url: str, language: object) -> None:
+    store = HandoffStore(db_url)
+    with pytest.raises(ValueError, match="unknown patient language"):
+        store.create("c-1", "user_request", "hola", "m-1", language=language)
+    assert store.list(status=None) == [] and store.pending_count() == 0
+
+
+def test_the_webhook_payload_names_the_patients_language(
+    db_url: str, webhook: StaffWebhook
+) -> None:
+    webhook.up = True
+    store = HandoffStore(db_url)
+    handoff = store.create(
+        "c-es", "user_request", "quiero hablar con alguien", "m-1", language="es"
+    )
+    store.record_callback(handoff.id, "requested", name="Ana", phone="(512) 555-0123")
+    create(store, "m-2")
+    assert WebhookNotifier(store, webhook.url).deliver_due() == 3
+    sent = [(n["event"], n["handoff"]["language"]) for n in webhook.received]
+    assert sent == [
+        ("handoff.created", "es"),
+        ("callback.requested", "es"),
+        ("handoff.created", "en"),
+    ]
+
+
+def test_a_database_from_before_languages_gets_the_column_and_its_requests_are_english(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    handoffs_table_before_languages(url)
+    store = HandoffStore(url)
+    assert store.get("h-000001").language == "en"
+    assert store.create("c-2", "user_request", "hola", "m-1", language="es").language == "es"
+    assert [h.language for h in HandoffStore(url).list()] == ["en", "es"]  # migrated once
+
+
+def test_the_stores_languages_are_the_ones_the_assistant_speaks() -> None:
+    from core import content_store, language
+    from core.handoffs import store
+
+    assert tuple(store.LANGUAGES) == tuple(content_store.LANGUAGES)
+    assert set(store.LANGUAGES) == set(language.LANGUAGES.values())
+
+
+def test_staff_command_says_which_language_to_call_back_in(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("HANDOFF_DB_URL", db_url)
+    english = create(HandoffStore(db_url))
+    spanish = HandoffStore(db_url).create(
+        "c-es", "user_request", "quiero hablar con una persona", "m-1", language="es"
+    )
+    assert staff_command(["list"]) == 0
+    lines = dict(line.split("  ", 1) for line in capsys.readouterr().out.splitlines())
+    assert "Spanish (es)" in lines[spanish.id] and "English" not in lines[spanish.id]
+    assert "English (en)" in lines[english.id] and "Spanish" not in lines[english.id]
+    assert staff_command(["show", spanish.id]) == 0
+    assert "language: Spanish (es), call back in Spanish" in capsys.readouterr().out.splitlines()

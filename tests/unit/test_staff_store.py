@@ -231,7 +231,8 @@ def test_a_handoff_database_from_before_the_console_gets_the_new_columns(tmp_pat
             " '2026-01-01 10:00:00', 'open', NULL, 'offered', NULL, NULL, NULL, NULL)"
         ))  # fmt: skip
     store = HandoffStore(url)
-    assert store.resolve("h-000001", note="done", by="alice").resolution_note == "done"
+    resolved = store.resolve("h-000001", note="done", by="alice")
+    assert (resolved.resolution_note, resolved.language) == ("done", "en")
 
 
 async def test_the_transcript_is_read_from_rasas_sql_tracker_store(tmp_path: Path) -> None:

@@ -8,6 +8,12 @@ import { html, render, useEffect, useRef, useState } from "/staff/vendor/preact-
 const POLL_MS = 5000;
 const CSRF_KEY = "staff-csrf-token";
 const REASONS = { contraindication: "Contraindication", user_request: "Asked for a person" };
+// The patient's language (core/handoffs/store.py LANGUAGES): staff call back in it.
+// Its English name for staff, and its own name as a Spanish-speaking colleague reads it.
+const LANGUAGES = {
+  en: { name: "English", own: "English" },
+  es: { name: "Spanish", own: "Español" },
+};
 
 class ApiError extends Error {
   constructor(status, body) {
@@ -43,6 +49,18 @@ function contact(handoff) {
   const { name, phone, email, best_time: bestTime } = handoff.contact;
   if (handoff.callback !== "requested") return `callback ${handoff.callback}`;
   return [name, phone || email, bestTime && `best time: ${bestTime}`].filter(Boolean).join(" · ");
+}
+
+function languageOf(code) {
+  return LANGUAGES[code] || { name: code, own: code };
+}
+
+// A badge in every row and in the detail; a language other than English stands out.
+function LanguageBadge({ code }) {
+  const { name, own } = languageOf(code);
+  const title = `The patient wrote in ${name}: call back in ${name}`;
+  return html`<span class=${`language-badge language-${code}`} data-language=${code} title=${title}>${name}${
+    own !== name ? html`\u00a0· <span lang=${code}>${own}</span>` : ""}</span>`;
 }
 
 function Login({ onLogin, notice }) {
@@ -108,11 +126,12 @@ function Inbox({ listing, selected, onOpen }) {
   if (!listing.handoffs.length) return html`<p id="inbox-empty">No requests match.</p>`;
   return html`
     <table id="inbox">
-      <thead><tr><th>Request</th><th>Reason</th><th>Conditions</th><th>Waiting</th><th>Status</th><th>Callback</th></tr></thead>
+      <thead><tr><th>Request</th><th class="language">Language</th><th>Reason</th><th>Conditions</th><th>Waiting</th><th>Status</th><th>Callback</th></tr></thead>
       <tbody>
         ${listing.handoffs.map((h) => html`
           <tr key=${h.handoff_id} data-handoff=${h.handoff_id} class=${h.handoff_id === selected ? "selected" : ""}>
             <td><button type="button" class="link" onClick=${() => onOpen(h.handoff_id)}>${h.handoff_id}</button></td>
+            <td class="language"><${LanguageBadge} code=${h.language} /></td>
             <td>${REASONS[h.reason] || h.reason}</td>
             <td>${h.conditions.join(", ") || "–"}</td>
             <td class="age" title=${h.created_at}>${age(h.created_at, listing.now)}</td>
@@ -142,6 +161,7 @@ function Detail({ handoff, onResolved, onClose }) {
       <button type="button" class="close" onClick=${onClose}>Close</button>
       <dl>
         <dt>Conversation</dt><dd>${handoff.conversation_id}</dd>
+        <dt>Language</dt><dd id="detail-language"><${LanguageBadge} code=${handoff.language} /> Call back in ${languageOf(handoff.language).name}.</dd>
         <dt>Reason</dt><dd>${REASONS[handoff.reason] || handoff.reason}${handoff.conditions.length ? `: ${handoff.conditions.join(", ")}` : ""}</dd>
         <dt>Created</dt><dd>${handoff.created_at}</dd>
         <dt>Callback</dt><dd>${contact(handoff)}</dd>
