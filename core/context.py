@@ -88,18 +88,25 @@ ONLY_QUESTIONS_OTHER_WORDS = 3
 PART_MIN_WORDS = 2
 MAX_PARTS = 4
 # What a part loses at its ends.
-PART_STRIP = " ,.?!"
+PART_STRIP = " ,.?!¿¡"
 
-SENTENCE_BREAK = re.compile(r"(?<=[?!.])\s+|\s*\n+\s*")
+# Each pattern below reads English and Spanish: patients write either, and mix
+# them. Spanish is often typed without accents ("cuanto", "como"), so both
+# spellings are listed; "¿" opens a question where English has nothing.
+SENTENCE_BREAK = re.compile(r"(?<=[?!.])\s+|\s*\n+\s*|\s+(?=¿)")
 JOINER = re.compile(
-    r"\s*(?:,\s*)?\b(?:and also|and|n|also|plus|as well as|oh and|another thing)\b\s*"
+    r"\s*(?:,\s*)?\b(?:and also|and|n|also|plus|as well as|oh and|another thing"
+    r"|y tambi[eé]n|y adem[aá]s|adem[aá]s|y otra cosa|otra cosa|otra pregunta|y lo otro es"
+    r"|y|e)\b(?!['’])\s*"
     r"|\s*[;&+]\s*",
     re.IGNORECASE,
 )
 # "is it outpatient, what should i eat after": a comma before a new question.
 COMMA_QUESTION = re.compile(
     r",\s*(?=(?:what|whats|what's|how|hows|how's|is|are|do|does|can|could|will|would|"
-    r"should|who|whos|who's|where|wheres|where's|when|why|which|wat)\b)",
+    r"should|who|whos|who's|where|wheres|where's|when|why|which|wat|"
+    r"qu[eé]|c[oó]mo|cu[aá]nt[oa]s?|cu[aá]ndo|d[oó]nde|qui[eé]n|cu[aá]l(?:es)?|por qu[eé]|"
+    r"puedo|pueden|hay|necesito|tengo que|aceptan|cubren?)\b)",
     re.IGNORECASE,
 )
 # "my mom is 68 and has had back pain": an auxiliary before a participle, an
@@ -113,16 +120,24 @@ STATEMENT_GOES_ON = re.compile(
 )
 # Words that join a question to the one before ("also, do I need a referral?").
 LEADING_JOINER = re.compile(
-    r"^(?:and also|and|also|plus|oh and|btw|so|ok|okay|then)\b[\s,]*", re.IGNORECASE
+    r"^(?:and also|and|also|plus|oh and|btw|so|ok|okay|then|"
+    r"y tambi[eé]n|y adem[aá]s|adem[aá]s|tambi[eé]n|otra cosa|otra pregunta|y|pues|"
+    r"entonces|oye|y oye)\b(?!['’])[\s,]*",
+    re.IGNORECASE,
 )
 QUESTION_START = re.compile(
     r"^(?:what|whats|what's|how|hows|how's|is|isn't|are|aren't|was|were|do|does|doesn't|"
     r"did|can|could|will|would|should|shall|who|where|when|why|which|any|anyone|"
-    r"tell me|may|might|have|has|wat|wut|hw|whos|who's|wheres|where's)\b",
+    r"tell me|may|might|have|has|wat|wut|hw|whos|who's|wheres|where's|"
+    r"¿|qu[eé]|q|c[oó]mo|cu[aá]nt[oa]s?|cu[aá]ndo|d[oó]nde|qui[eé]n(?:es)?|cu[aá]l(?:es)?|"
+    r"por qu[eé]|porque|xq|pq|puedo|puede|pueden|podr[ií]a|hay|necesito|tengo que|"
+    r"se puede|aceptan|tienen|cubren?|me (?:pueden|puede|dan|cubre)|lo cubre|la cubre)\b",
     re.IGNORECASE,
 )
 ASKING = re.compile(
-    r"\b(?:wonder(?:ing)?|(?:wants?|wanted|like|need) to (?:know|ask)|curious|not sure)\b",
+    r"\b(?:wonder(?:ing)?|(?:wants?|wanted|like|need) to (?:know|ask)|curious|not sure|"
+    r"(?:quisiera|quiero|quer[ií]a|me gustar[ií]a) saber|tengo una (?:duda|pregunta)|"
+    r"me pregunto|no s[eé] si|nose si)\b",
     re.IGNORECASE,
 )
 
@@ -144,15 +159,21 @@ FOLLOW_UP_MAX_WORDS = 12
 # Words that lean on the last answer: "what about...", "are they...", "that".
 LEANS_ON_CONTEXT = re.compile(
     r"^(?:and|also|but|so|then|ok so|okay so|what about|how about|what if|and if|even if|"
-    r"same for|for how long|really)\b"
-    r"|\b(?:that|those|these|they|them|this|it|there|ones?|which one)\b",
+    r"same for|for how long|really|"
+    r"y|tambi[eé]n|pero|entonces|o sea|qu[eé] tal|y si|incluso|igual|de verdad|en serio|"
+    r"por cu[aá]nto tiempo)\b"
+    r"|\b(?:that|those|these|they|them|this|it|there|ones?|which one|"
+    r"eso|esos|esas|esa|ese|esto|ello|ellos|ellas|ah[ií]|all[ií]|cu[aá]l de)\b",
     re.IGNORECASE,
 )
 # A message that is only "why?" or "tell me more" asks for more of the last
 # answer, whatever a topic's training says about "why".
 MORE_ONLY = re.compile(
     r"^\W*(?:why|why not|why is that|how come|how so|tell me more|more|more please|go on|"
-    r"and|and\?|explain|elaborate|really)\W*$",
+    r"and|and\?|explain|elaborate|really|"
+    r"por qu[eé]|porque|xq|pq|y eso|c[oó]mo as[ií]|cu[eé]ntame m[aá]s|dime m[aá]s|"
+    r"m[aá]s|m[aá]s info(?:rmaci[oó]n)?(?: porfa| por favor)?|m[aá]s detalles|"
+    r"expl[ií]ca(?:me)?(?: m[aá]s| mejor)?|sigue|y\?|de verdad|en serio)\W*$",
     re.IGNORECASE,
 )
 # A whole reading this sure of another topic is a new question, not a follow-up.

@@ -93,9 +93,11 @@ class QuestionReader(StatelessComponent):
             lone = _lone_question(text, parts)
             contextual = None
             last_topic = last_answered_topic(tracker)
-            answers = default_store().content.answers
-            if last_topic in answers:
-                title = answers[last_topic].title
+            content = default_store().content
+            if last_topic in content.answers:
+                # The title in the conversation's language, as the patient read it.
+                language = tracker.get_slot(context.LANGUAGE_SLOT) if tracker else None
+                title = content.title(last_topic, language)
                 contextual = Message(data={TEXT: context.with_context(text, title)})
             message.set(
                 ADDED,

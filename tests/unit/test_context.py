@@ -430,3 +430,62 @@ def test_the_components_leave_a_button_payload_alone() -> None:
     assert QuestionReader().process([patient], tracker(*ANSWERED_COST)) == [patient]
     assert ContextReader().process([patient]) == [patient]
     assert "reading" not in patient.as_dict(only_output_properties=True)
+
+
+# --- Spanish ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "parts"),
+    [
+        ("cuanto cuesta y lo cubre la aseguranza", ["cuanto cuesta", "lo cubre la aseguranza"]),
+        (
+            "¿Cuánto dura cada sesión? ¿Puedo manejar después?",
+            ["Cuánto dura cada sesión", "Puedo manejar después"],
+        ),
+        (
+            "q efectos secundarios tiene, cuantas sesiones necesito",
+            ["q efectos secundarios tiene", "cuantas sesiones necesito"],
+        ),
+        (
+            "quisiera saber cuanto cuesta y tambien si aceptan medicare",
+            ["quisiera saber cuanto cuesta", "si aceptan medicare"],
+        ),
+        # "y'all" is English: its "y" joins nothing.
+        (
+            "do y'all take insurance and how much is it",
+            ["do y'all take insurance", "how much is it"],
+        ),
+    ],
+)
+def test_a_spanish_message_with_several_questions_is_read_question_by_question(
+    text: str, parts: list[str]
+) -> None:
+    assert context.question_parts(text) == [context.Part(part) for part in parts]
+
+
+@pytest.mark.parametrize("text", ["cuanto cuesta el tratamiento?", "dolor de espalda y piernas?"])
+def test_a_spanish_message_with_one_question_is_read_whole(text: str) -> None:
+    assert context.question_parts(text) == []
+
+
+@pytest.mark.parametrize(
+    "text", ["y duran mucho?", "y con Cigna?", "eso es normal?", "pero cuanto cuesta eso"]
+)
+def test_short_spanish_messages_that_refer_back_lean_on_context(text: str) -> None:
+    assert context.leans_on_context(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["cuentame mas", "Cuéntame más", "mas info porfa", "por qué?", "xq", "explicame mejor"]
+)
+def test_spanish_tell_me_more_asks_more_of_the_last_answer(text: str) -> None:
+    assert context.MORE_ONLY.match(text)
+
+
+def test_a_spanish_follow_up_is_read_with_the_title_in_spanish(content) -> None:
+    patient = Message(data={"text": "y duran mucho?"})
+    spanish = tracker(SlotSet("language", "es"), *ANSWERED_COST)
+    messages = QuestionReader().process([patient], spanish)
+    assert messages[1].get("text") == f"{content.title('cost', 'es')}: y duran mucho?"
+    assert content.title("cost", "es") != content.title("cost")
