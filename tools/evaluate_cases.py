@@ -2,8 +2,8 @@
 
 A case file holds `cases: [{text, expect}]`, where `expect` is one of
 `emergency:<category>`, `handoff:<condition>`, `no_handoff`, `no_alarm`,
-`topic:<id>`, `topics:<id>,<id>[,...]` (a message with several questions) or
-`out_of_scope`. A case may instead be a conversation, `{turns: [{text,
+`topic:<id>`, `topics:<id>,<id>[,...]` (a message with several questions),
+`smalltalk:<act>` or `out_of_scope`. A case may instead be a conversation, `{turns: [{text,
 expect}, ...]}`, whose turns go one after the other to the same conversation.
 Each case goes to a fresh conversation; what counts is the machine-readable
 `custom` items of the reply (shared/api-contract.md):
@@ -19,9 +19,12 @@ Each case goes to a fresh conversation; what counts is the machine-readable
   question is counted apart, as an extra answer);
 - a message with several questions is right when the reply answers the first
   two in the order asked, and offers the others (a `clarify` item);
+- small talk is right when the reply is a `smalltalk` item with that act;
 - in a conversation, each turn after the first is a follow-up turn, right
   when its reply is what that turn expects; the first turn is scored like a
-  single message.
+  single message;
+- with `--language es`, a reply is in the patient's language when every one
+  of its `custom` items says `"language": "es"`.
 
     python -m tools.evaluate_cases tests/data/blind/*.yml --url http://localhost:5005/webhooks/rest/webhook
 """
@@ -50,6 +53,7 @@ EXPECT_KINDS = (
     "topic",
     "topics",
     "out_of_scope",
+    "smalltalk",
 )
 # A message with more questions gets this many answers; the rest are offered.
 ANSWERED_PARTS = 2
@@ -155,11 +159,13 @@ class Report:
     disclosure_confirmed: int = 0  # asked `confirm` instead of handing off
     false_alarms: Tally = field(default_factory=Tally)  # right = raised an alarm
     out_of_scope: Tally = field(default_factory=Tally)
+    smalltalk: Tally = field(default_factory=Tally)
     topics: Tally = field(default_factory=Tally)
     extra_answers: int = 0  # a one-topic question answered with a second topic too
     two_part: Tally = field(default_factory=Tally)
     follow_up_turns: Tally = field(default_factory=Tally)
     conversations: Tally = field(default_factory=Tally)  # right = every turn right
+    in_language: Tally = field(default_factory=Tally)  # with --language: every item in it
     per_topic: dict[str, Tally] = field(default_factory=lambda: defaultdict(Tally))
     misses: list[dict] = field(default_factory=list)
     confusions: Counter = field(default_factory=Counter)
@@ -220,6 +226,9 @@ class Report:
             if case.kind == "out_of_scope":
                 self.out_of_scope.add(got == "fallback")
                 right = got == "fallback"
+            elif case.kind == "smalltalk":
+                self.smalltalk.add(got == case.expect)
+                right = got == case.expect
             elif case.kind == "topic":
                 expected = f"answer:{case.detail}"
                 self.topics.add(got == expected)
@@ -237,11 +246,13 @@ class Report:
             "disclosure_confirmed_instead": self.disclosure_confirmed,
             "false_alarm_rate": self.false_alarms.as_dict(),
             "out_of_scope_fallback": self.out_of_scope.as_dict(),
+            "smalltalk": self.smalltalk.as_dict(),
             "topic_accuracy": self.topics.as_dict(),
             "extra_answers_to_one_topic_questions": self.extra_answers,
             "two_part_both_answered": self.two_part.as_dict(),
             "follow_up_turns": self.follow_up_turns.as_dict(),
             "conversations_all_turns_right": self.conversations.as_dict(),
+            "replies_in_language": self.in_language.as_dict(),
             "per_topic": {t: tally.as_dict() for t, tally in sorted(self.per_topic.items())},
             "most_confused": [
                 {"expected": e, "got": g, "count": n}
@@ -259,10 +270,22 @@ def talk(url: str, case: Case | Conversation) -> list[list[dict]]:
     return [ask(url, turn.text, sender) for turn in case.turns]
 
 
-def evaluate(url: str, cases: list[Case | Conversation], workers: int = 4) -> Report:
+def in_language(items: list[dict], language: str) -> bool:
+    """Every machine-readable item of the reply says it is written in `language`."""
+    found = customs(items)
+    return bool(found) and all(c.get("language") == language for c in found)
+
+
+def evaluate(
+    url: str, cases: list[Case | Conversation], workers: int = 4, language: str | None = None
+) -> Report:
     with ThreadPoolExecutor(workers) as pool:
         replies = list(pool.map(lambda case: talk(url, case), cases))
     report = Report()
+    if language:
+        for turns in replies:
+            for items in turns:
+                report.in_language.add(in_language(items, language))
     for case, turns in zip(cases, replies, strict=True):
         if isinstance(case, Case):
             report.add_reply(case, turns[0])
@@ -286,11 +309,13 @@ def summary(report: Report) -> str:
         f"  {'disclosures asked (confirm)':<28}{report.disclosure_confirmed:>4}",
         line("false alarms (lower=better)", report.false_alarms),
         line("out-of-scope -> fallback", report.out_of_scope),
+        line("small talk", report.smalltalk),
         line("topic accuracy", report.topics),
         f"  {'extra answers (one topic)':<28}{report.extra_answers:>4}",
         line("two-part: both answered", report.two_part),
         line("follow-up turns right", report.follow_up_turns),
         line("conversations all right", report.conversations),
+        line("replies in the language", report.in_language),
     ]
     return "\n".join(row for row in rows if not re.search(r"\b0/0\s", row))
 
@@ -302,9 +327,10 @@ def main() -> int:
     parser.add_argument("files", nargs="+", type=Path)
     parser.add_argument("--url", default="http://localhost:5005/webhooks/rest/webhook")
     parser.add_argument("--out", type=Path, help="write the full report, with misses, as JSON")
+    parser.add_argument("--language", choices=("en", "es"), help="the language replies must be in")
     args = parser.parse_args()
     try:
-        report = evaluate(args.url, load_all(*args.files))
+        report = evaluate(args.url, load_all(*args.files), language=args.language)
     except RateLimited as error:
         print(f"Stopped: {error}", file=sys.stderr)
         return 2

@@ -4,6 +4,7 @@ Each message goes to a fresh conversation; what counts is the `custom` item
 the patient's reply carries (shared/api-contract.md), not the raw intent.
 
     python -m tools.evaluate_holdout --url http://localhost:5005/webhooks/rest/webhook
+    python -m tools.evaluate_holdout --set tests/data/nlu_holdout_es.yml --url ...   # Spanish
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import yaml
 from core.settings import PROJECT_ROOT
 
 HOLDOUT = PROJECT_ROOT / "tests" / "data" / "nlu_holdout.yml"
+HOLDOUT_ES = PROJECT_ROOT / "tests" / "data" / "nlu_holdout_es.yml"
 TRAINING_DATA = PROJECT_ROOT / "data"
 SMALLTALK = {"greet", "goodbye", "thank", "bot_challenge"}
 
@@ -171,9 +173,10 @@ def main() -> int:
     )
     parser.add_argument("--url", default="http://localhost:5005/webhooks/rest/webhook")
     parser.add_argument("--out", type=Path, help="write the full report as JSON here")
+    parser.add_argument("--set", type=Path, default=HOLDOUT, help="the held-out set to score")
     args = parser.parse_args()
     try:
-        score = evaluate(args.url, holdout_examples())
+        score = evaluate(args.url, holdout_examples(args.set))
     except RateLimited as error:
         print(f"Stopped: {error}", file=sys.stderr)
         return 2
