@@ -96,6 +96,13 @@ REPLY_BUTTONS = {
     "rate_prompt": ("/answer_helped", "/answer_not_helped"),
 }
 PAGE_KEYS = {
+    "page_title",
+    "nav_chat",
+    "nav_contact",
+    "chat_heading",
+    "chat_label",
+    "contact_heading",
+    "contact_text",
     "heading",
     "welcome",
     "disclaimer",

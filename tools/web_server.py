@@ -6,12 +6,12 @@
 
 Only the page's own files and the bundles of its npm packages are served.
 `config.json` is generated from the content store (the clinic profile,
-content/clinic.yml, and the page's texts and banners, content/page.yml) and
-the assistant's public URL, so the page shows the clinic's real name and
-phone and holds no text of its own. A strict Content-Security-Policy allows
-scripts from this origin only and connections only to the assistant (the
-staff console: only to this origin). Requests are never logged: no patient
-data in logs.
+content/clinic.yml, and the page's texts and banners, content/page.yml, in
+each language: content/es/page.yml) and the assistant's public URL, so the
+page shows the clinic's real name and phone and holds no text of its own.
+A strict Content-Security-Policy allows scripts from this origin only and
+connections only to the assistant (the staff console: only to this origin).
+Requests are never logged: no patient data in logs.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from core.content_store import default_store
+from core.content_store import ENGLISH, LANGUAGES, default_store
 from core.contract import MAX_MESSAGE_CHARS
 from core.settings import PROJECT_ROOT, settings
 
@@ -48,15 +48,29 @@ COMMON_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-re
 
 
 def page_config(assistant_url: str) -> dict:
+    """What the page needs, `languages` holding its texts in each language it is offered in.
+
+    The page starts in `defaultLanguage` and switches with its English/Español
+    switch or the language of the replies (web/app.js). `texts` and
+    `unknownEmergencyBanner` at the top are the default language's, as they
+    were before the page had languages.
+    """
     content = default_store().content
-    texts = content.page_texts()
+    languages = {}
+    for language in LANGUAGES:
+        texts = content.page_texts(language)
+        languages[language] = {
+            "texts": texts,
+            "unknownEmergencyBanner": texts["emergency_banners"][UNKNOWN_EMERGENCY_BANNER],
+        }
     return {
         "assistantUrl": assistant_url,
         "clinicName": content.clinic.clinic_name,
         "clinicPhone": content.clinic.phone,
         "maxMessageChars": MAX_MESSAGE_CHARS,
-        "texts": texts,
-        "unknownEmergencyBanner": texts["emergency_banners"][UNKNOWN_EMERGENCY_BANNER],
+        "defaultLanguage": ENGLISH,
+        "languages": languages,
+        **languages[ENGLISH],
     }
 
 

@@ -12,34 +12,154 @@ const conversationKey = "clinic-assistant-conversation";
 let sender = sessionStorage.getItem(conversationKey) || `web-${crypto.randomUUID()}`;
 sessionStorage.setItem(conversationKey, sender);
 
+// The page's language (English or Español), for the tab session too.
+//
+// The switch sets it, and the patient's choice goes to the assistant as
+// `metadata.language` with the next message only (`pendingLanguage`, kept until
+// a message carrying it has been answered). After that the page follows the
+// replies: each reply says the language it is written in (`custom.language`),
+// since the assistant reads the language of every message. So a patient who
+// picked Español and then writes in English is understood, and answered and
+// shown the page in English, without being held to the click.
+const languageKey = "clinic-assistant-language";
+const pendingLanguageKey = "clinic-assistant-language-pending";
+
+function isLanguage(value) {
+  return typeof value === "string" && Object.hasOwn(config.languages, value);
+}
+
+function stored(key) {
+  const value = sessionStorage.getItem(key);
+  return isLanguage(value) ? value : null;
+}
+
+let language = stored(languageKey) || config.defaultLanguage;
+let pendingLanguage = stored(pendingLanguageKey);
+
+// The texts of a language (content/page.yml, content/<language>/page.yml), with
+// the clinic's details already filled in; the page fills in its own {placeholders}.
+function textsIn(code) {
+  return config.languages[isLanguage(code) ? code : language].texts;
+}
+
 // After "delete my conversation" the page starts a new one: nothing links them.
+// The new conversation starts in the page's language.
 function newConversation() {
   sender = `web-${crypto.randomUUID()}`;
   sessionStorage.setItem(conversationKey, sender);
+  setPendingLanguage(language);
+}
+
+function setPendingLanguage(code) {
+  pendingLanguage = code;
+  if (code) sessionStorage.setItem(pendingLanguageKey, code);
+  else sessionStorage.removeItem(pendingLanguageKey);
 }
 
 document.getElementById("clinic-name").textContent = config.clinicName;
+document.getElementById("site-nav").setAttribute("aria-label", config.clinicName);
 const phoneLink = document.getElementById("clinic-phone");
 phoneLink.textContent = config.clinicPhone;
 phoneLink.href = `tel:${config.clinicPhone.replace(/[^0-9+]/g, "")}`;
 
-// Every text the page shows comes from the assistant's content (content/page.yml),
-// with the clinic's details already filled in; the page fills in its own {placeholders}.
-const texts = config.texts;
-for (const id of ["heading", "welcome", "disclaimer"]) {
-  document.getElementById(id).textContent = texts[id];
+// The page's own texts, by element id and page-text key. A key the content
+// does not have (yet) leaves the element's text in index.html as it is.
+const elementTexts = {
+  heading: "heading",
+  welcome: "welcome",
+  disclaimer: "disclaimer",
+  "chat-heading": "chat_heading",
+  "contact-heading": "contact_heading",
+  "nav-chat": "nav_chat",
+  "nav-contact": "nav_contact",
+};
+const chat = document.getElementById("chat");
+const htmlTexts = {
+  ...Object.fromEntries(Object.keys(elementTexts).map((id) => [id, document.getElementById(id).textContent])),
+  title: document.title,
+  chatLabel: chat.getAttribute("aria-label"),
+};
+
+// "Call {phone} to talk with our care team.": the phone, filled in by the
+// server, becomes the page's phone link again.
+function showContactText(text) {
+  if (!text) return;
+  const line = document.getElementById("contact-text");
+  const parts = text.split(config.clinicPhone);
+  if (parts.length < 2) {
+    line.replaceChildren(`${text} `, phoneLink);
+    return;
+  }
+  line.replaceChildren(parts[0], phoneLink, parts.slice(1).join(config.clinicPhone));
+}
+
+// The chat's greeting and input placeholder. Once deep-chat has rendered,
+// setting its properties again would rebuild it and lose the conversation (and
+// what the patient is typing): they are changed in place.
+let chatConfigured = false;
+
+function configureChat(texts) {
+  const intro = `<span class="page-intro" lang="${escapeHtml(language)}">${escapeHtml(texts.intro)}</span>`;
+  chat.introMessage = { html: intro };
+  chat.textInput = { placeholder: { text: texts.input_placeholder }, characterLimit: config.maxMessageChars };
+  chatConfigured = true;
+}
+
+function showChatTexts(texts) {
+  if (!chatConfigured) return; // configureChat comes next, in this language
+  if (!chat.shadowRoot.querySelector("#text-input")) {
+    configureChat(texts); // not rendered yet: nothing to lose
+    return;
+  }
+  chat.setPlaceholderText(texts.input_placeholder);
+  for (const intro of chat.shadowRoot.querySelectorAll(".page-intro")) {
+    intro.textContent = texts.intro;
+    intro.lang = language;
+  }
+}
+
+// Shows the page in a language: every text of the page, the chat's greeting
+// and input, the switch's state and the banner showing, if any. The chat's
+// messages stay as they were written.
+function showLanguage(code) {
+  language = code;
+  sessionStorage.setItem(languageKey, code);
+  document.documentElement.lang = code;
+  const texts = textsIn(code);
+  for (const [id, key] of Object.entries(elementTexts)) {
+    document.getElementById(id).textContent = texts[key] ?? htmlTexts[id];
+  }
+  document.title = texts.page_title ?? htmlTexts.title;
+  chat.setAttribute("aria-label", texts.chat_label ?? htmlTexts.chatLabel);
+  showContactText(texts.contact_text);
+  for (const button of document.querySelectorAll(".language-button")) {
+    button.setAttribute("aria-pressed", String(button.dataset.language === code));
+  }
+  showChatTexts(texts);
+  if (shownBanner) showBanner(shownBanner, code);
 }
 
 function fill(template, values) {
   return template.replace(/\{(\w+)\}/g, (placeholder, name) => (Object.hasOwn(values, name) ? values[name] : placeholder));
 }
 
-function showBanner(kind, title, text) {
+// The banner above the chat: what it is about, so that it can be shown again
+// in another language when the patient switches.
+let shownBanner = null;
+
+function showBanner(about, code) {
+  const { texts, unknownEmergencyBanner } = config.languages[code];
+  const content =
+    about.kind === "emergency"
+      ? texts.emergency_banners[about.category] || unknownEmergencyBanner
+      : { title: texts.handoff_banner.title, text: fill(texts.handoff_banner.text, { handoff_id: about.handoffId }) };
+  shownBanner = about;
   const banner = document.getElementById("banner");
-  banner.className = `banner ${kind}`;
-  banner.dataset.kind = kind;
-  document.getElementById("banner-title").textContent = title;
-  document.getElementById("banner-text").textContent = text;
+  banner.className = `banner ${about.kind}`;
+  banner.dataset.kind = about.kind;
+  banner.lang = code;
+  document.getElementById("banner-title").textContent = content.title;
+  document.getElementById("banner-text").textContent = content.text;
   banner.hidden = false;
 }
 
@@ -60,14 +180,14 @@ function openableUrl(value) {
 
 // An answer's sources: each a link opening in a new tab, or its title alone for
 // a document the clinic supplied (no address), in the page's "Sources: {sources}".
-function sourcesHtml(sources) {
+function sourcesHtml(sources, texts, code) {
   const items = sources.map((source) => {
     const title = escapeHtml(source.title);
     const url = openableUrl(source.url);
     if (!url) return `<span class="source">${title}</span>`;
     return `<a class="source" href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer">${title}</a>`;
   });
-  return `<p class="answer-sources">${fill(escapeHtml(texts.sources), { sources: items.join("; ") })}</p>`;
+  return `<p class="answer-sources" lang="${escapeHtml(code)}">${fill(escapeHtml(texts.sources), { sources: items.join("; ") })}</p>`;
 }
 
 // Button titles waiting to be clicked, mapped to the payload to send instead.
@@ -85,21 +205,32 @@ function isRating(buttons) {
   return buttons.every((b) => Object.hasOwn(ratingIntents, ratingIntent(b.payload)));
 }
 
-function ratingHtml(prompt, buttons) {
+function ratingHtml(prompt, buttons, texts, code) {
   const choices = buttons
     .map((b) => {
       const label = texts[ratingIntents[ratingIntent(b.payload)]];
       return `<button type="button" class="rating-button" aria-pressed="false" aria-label="${escapeHtml(label)}" data-payload="${escapeHtml(b.payload)}">${escapeHtml(b.title)}</button>`;
     })
     .join(" ");
-  return `<div class="rating" role="group" aria-label="${escapeHtml(prompt)}"><span class="rating-question">${escapeHtml(prompt)}</span> ${choices}</div>`;
+  return `<div class="rating" role="group" lang="${escapeHtml(code)}" aria-label="${escapeHtml(prompt)}"><span class="rating-question">${escapeHtml(prompt)}</span> ${choices}</div>`;
+}
+
+// The language a reply is written in: its machine-readable items say so.
+function replyLanguage(items) {
+  return items.map((item) => item.custom && item.custom.language).find(isLanguage) || null;
 }
 
 function toChatMessages(items) {
+  // The page follows the patient's language as the assistant read it, unless
+  // the patient has just chosen one that has not gone with a message yet.
+  const code = replyLanguage(items) || language;
+  if (code !== language && !pendingLanguage) showLanguage(code);
+  // Sources, "Did this help?" and banners in the reply's language.
+  const texts = textsIn(code);
   const messages = [];
   for (const item of items) {
     if (item.buttons && item.buttons.length && isRating(item.buttons)) {
-      messages.push({ role: "ai", html: ratingHtml(item.text || "", item.buttons) });
+      messages.push({ role: "ai", html: ratingHtml(item.text || "", item.buttons, texts, code) });
       continue;
     }
     if (item.text) messages.push({ role: "ai", text: item.text });
@@ -108,18 +239,16 @@ function toChatMessages(items) {
       const buttons = item.buttons
         .map((b) => `<button class="deep-chat-button deep-chat-suggestion-button">${escapeHtml(b.title)}</button>`)
         .join(" ");
-      messages.push({ role: "ai", html: `<div class="clarify-options">${buttons}</div>` });
+      messages.push({ role: "ai", html: `<div class="clarify-options" lang="${escapeHtml(code)}">${buttons}</div>` });
     }
     const custom = item.custom;
     if (!custom) continue;
     if (custom.kind === "answer" && custom.sources && custom.sources.length) {
-      messages.push({ role: "ai", html: sourcesHtml(custom.sources) });
+      messages.push({ role: "ai", html: sourcesHtml(custom.sources, texts, code) });
     } else if (custom.kind === "emergency") {
-      const banner = texts.emergency_banners[custom.category] || config.unknownEmergencyBanner;
-      showBanner("emergency", banner.title, banner.text);
+      showBanner({ kind: "emergency", category: custom.category }, code);
     } else if (custom.kind === "handoff") {
-      const banner = texts.handoff_banner;
-      showBanner("handoff", banner.title, fill(banner.text, { handoff_id: custom.handoff_id }));
+      showBanner({ kind: "handoff", handoffId: custom.handoff_id }, code);
     } else if (custom.kind === "smalltalk" && custom.act === "forgotten") {
       newConversation();
     }
@@ -134,11 +263,15 @@ async function ask(text) {
 }
 
 async function send(message) {
+  const body = { sender, message };
+  const chosen = pendingLanguage;
+  if (chosen) body.metadata = { language: chosen };
   const response = await fetch(config.assistantUrl, {
     method: "POST",
     headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ sender, message }),
+    body: JSON.stringify(body),
   });
+  const texts = textsIn(language);
   if (response.status === 429) {
     // Over the rate limit: the polite text, not the server's error. The
     // server never refuses an emergency, so this never hides one.
@@ -149,12 +282,27 @@ async function send(message) {
     const text = problem.error ? fill(texts.request_refused, { error: problem.error }) : texts.request_failed;
     return [{ role: "ai", text }];
   }
+  // The choice has gone with an answered message (unless the patient chose
+  // again meanwhile): from now on the page follows the replies.
+  if (chosen && pendingLanguage === chosen) setPendingLanguage(null);
   return toChatMessages(await response.json());
 }
 
-const chat = document.getElementById("chat");
-chat.introMessage = { text: texts.intro };
-chat.textInput = { placeholder: { text: texts.input_placeholder }, characterLimit: config.maxMessageChars };
+// The switch: a click (or Enter, or Space) shows the page in that language
+// and asks the assistant for it with the next message.
+for (const button of document.querySelectorAll(".language-button")) {
+  if (!isLanguage(button.dataset.language)) {
+    button.hidden = true; // a language this assistant does not have
+    continue;
+  }
+  button.addEventListener("click", () => {
+    setPendingLanguage(button.dataset.language);
+    showLanguage(button.dataset.language);
+  });
+}
+
+showLanguage(language);
+configureChat(textsIn(language));
 chat.style = "border-radius: 10px; width: 100%; height: 60vh; min-height: 22rem;";
 chat.connect = {
   handler: async (body, signals) => {
@@ -162,7 +310,7 @@ chat.connect = {
     try {
       await signals.onResponse(await ask(text));
     } catch {
-      await signals.onResponse({ text: texts.unreachable });
+      await signals.onResponse({ text: textsIn(language).unreachable });
     }
   },
 };
@@ -187,7 +335,7 @@ chat.htmlClassUtilities = {
         try {
           reply = await send(button.dataset.payload);
         } catch {
-          reply = [{ role: "ai", text: texts.unreachable }];
+          reply = [{ role: "ai", text: textsIn(language).unreachable }];
         }
         for (const message of reply) chat.addMessage(message);
       },

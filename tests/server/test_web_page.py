@@ -27,6 +27,9 @@ def page(browser: object, page_url: str, request: pytest.FixtureRequest) -> Iter
     page = context.new_page()
     page.goto(page_url)
     page.locator("deep-chat").wait_for()
+    # The chat is set up once config.json has loaded (the greeting shows it): typing
+    # before that is lost when the input is rebuilt.
+    wait_for_chat_text(page, page_texts()["intro"])
     yield page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
@@ -44,11 +47,11 @@ def chat_text(page: object) -> str:
     return page.locator("deep-chat #messages").inner_text()
 
 
-def page_texts() -> dict:
-    """What the page must show: content/page.yml, as config.json serves it."""
+def page_texts(language: str = "en") -> dict:
+    """What the page must show: content/page.yml (content/es/page.yml), as config.json serves it."""
     from core.content_store import default_store
 
-    return default_store().content.page_texts()
+    return default_store().content.page_texts(language)
 
 
 def wait_for_chat_text(page: object, text: str) -> None:
@@ -425,3 +428,172 @@ def test_too_many_messages_get_the_polite_text_but_an_emergency_its_banner(
         == (texts["emergency_banners"]["crisis"]["title"])
     )
     assert chat_text(page).count(texts["rate_limited"]) == 1
+
+
+# --- English / Español ------------------------------------------------------------
+
+# The page's texts beside the greeting: element id and page-text key. The ones
+# marked optional are shown from content/page.yml once it has them (until then
+# the page keeps the text of index.html).
+PAGE_ELEMENTS = {"heading": "heading", "welcome": "welcome", "disclaimer": "disclaimer"}
+OPTIONAL_PAGE_ELEMENTS = {
+    "chat-heading": "chat_heading",
+    "contact-heading": "contact_heading",
+    "nav-chat": "nav_chat",
+    "nav-contact": "nav_contact",
+}
+WEBHOOK = "**/webhooks/rest/webhook"
+
+
+def is_message(response: object) -> bool:
+    """The reply to a patient's message (not a CORS preflight)."""
+    return "/webhooks/rest/webhook" in response.url and response.request.method == "POST"
+
+
+def language_button(page: object, language: str) -> object:
+    return page.locator(f"#language-switch button[data-language='{language}']")
+
+
+def assert_page_in(page: object, language: str) -> None:
+    """Every text of the page is the one of `language`, and the page says it is in it."""
+    texts = page_texts(language)
+    wait_for_chat_text(page, texts["intro"])
+    assert page.evaluate("document.documentElement.lang") == language
+    for element, key in PAGE_ELEMENTS.items():
+        assert page.locator(f"#{element}").text_content() == texts[key], element
+    for element, key in OPTIONAL_PAGE_ELEMENTS.items():
+        if key in texts:
+            assert page.locator(f"#{element}").text_content() == texts[key], element
+    if "page_title" in texts:
+        assert page.title() == texts["page_title"]
+    if "chat_label" in texts:
+        assert page.locator("deep-chat").get_attribute("aria-label") == texts["chat_label"]
+    if "contact_text" in texts:
+        assert page.locator("#contact-text").text_content() == texts["contact_text"]
+    box = page.locator("deep-chat #text-input")
+    assert box.get_attribute("deep-chat-placeholder-text") == texts["input_placeholder"]
+    for code in ("en", "es"):
+        pressed = "true" if code == language else "false"
+        assert language_button(page, code).get_attribute("aria-pressed") == pressed
+
+
+def test_the_language_switch_says_what_it_does_in_both_languages_and_works_by_keyboard(
+    page: object,
+) -> None:
+    switch = page.locator("#language-switch")
+    assert switch.is_visible()
+    assert switch.get_attribute("role") == "group"
+    label = page.locator(f"#{switch.get_attribute('aria-labelledby')}").inner_text()
+    assert "Language" in label and "Idioma" in label
+    assert language_button(page, "en").inner_text() == "English"
+    assert language_button(page, "es").inner_text() == "Español"
+    assert language_button(page, "es").get_attribute("lang") == "es"
+    assert_page_in(page, "en")
+
+    language_button(page, "es").focus()
+    page.keyboard.press("Enter")  # keyboard only
+    assert_page_in(page, "es")
+    assert page_texts("es")["heading"] != page_texts("en")["heading"]
+    assert page_texts("en")["intro"] not in chat_text(page)  # changed, not added to
+
+    page.reload()  # the choice holds for the tab
+    page.locator("deep-chat").wait_for()
+    assert_page_in(page, "es")
+
+    language_button(page, "en").focus()
+    page.keyboard.press("Space")
+    assert_page_in(page, "en")
+
+
+def test_choosing_espanol_asks_for_spanish_and_the_page_then_follows_the_patient(
+    page: object,
+) -> None:
+    """The choice goes with the next message; later ones go without, and the replies'
+    language leads: a patient who picked Español and writes English gets English."""
+    import json
+
+    wait_for_chat_text(page, page_texts()["intro"])
+    language_button(page, "es").click()
+    with page.expect_response(is_message) as replied:
+        ask(page, "¿Cuánto cuesta el tratamiento?")
+    request = json.loads(replied.value.request.post_data)
+    assert request["metadata"] == {"language": "es"}
+    items = replied.value.json()
+    languages = {item["custom"].get("language") for item in items if "custom" in item}
+    assert languages == {"es"}, items
+    wait_for_chat_text(page, next(item["text"] for item in items if item.get("text")))
+    assert_page_in(page, "es")
+
+    with page.expect_response(is_message) as replied:
+        ask(page, "What are the side effects of ketamine?")
+    assert "metadata" not in json.loads(replied.value.request.post_data)
+    items = replied.value.json()
+    assert {item["custom"].get("language") for item in items if "custom" in item} == {"en"}
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
+    assert_page_in(page, "en")
+
+
+def test_a_spanish_emergency_shows_the_spanish_banner(page: object) -> None:
+    """No click: the assistant reads Spanish, and the banner and the page follow it."""
+    ask(page, "quiero morir, ya no puedo más con este dolor")
+    banner = page.locator("#banner[data-kind='emergency']")
+    banner.wait_for()
+    crisis = page_texts("es")["emergency_banners"]["crisis"]
+    assert page.locator("#banner-title").inner_text() == crisis["title"]
+    assert page.locator("#banner-text").inner_text() == crisis["text"]
+    assert banner.get_attribute("lang") == "es"
+    assert_page_in(page, "es")
+
+
+def test_a_reply_s_language_sets_its_sources_ratings_and_banner_and_a_click_goes_once(
+    page: object,
+) -> None:
+    """The page's handling of `language`, with the REST replies stubbed in the browser."""
+    import json
+
+    sent: list[dict] = []
+
+    def reply(route: object) -> None:
+        body = json.loads(route.request.post_data)
+        sent.append(body)
+        language = "es" if len(sent) == 1 else "en"
+        source = {"id": "s", "title": "A source", "url": "https://example.org/a"}
+        items = [
+            {"text": f"answer {len(sent)}",
+             "custom": {"kind": "answer", "topic": "cost", "sources": [source],
+                        "language": language}},
+            {"text": "?", "buttons": [
+                {"title": "Yes", "payload": '/answer_helped{"rated_topic": "cost"}'},
+                {"title": "No", "payload": '/answer_not_helped{"rated_topic": "cost"}'}]},
+            {"custom": {"kind": "handoff", "reason": "user_request", "handoff_id": "h-000042",
+                        "language": language}},
+        ]  # fmt: skip
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(items))
+
+    page.route(WEBHOOK, reply)
+    spanish, english = page_texts("es"), page_texts("en")
+    wait_for_chat_text(page, english["intro"])
+    ask(page, "una pregunta")
+    wait_for_chat_text(page, "answer 1")
+    assert "metadata" not in sent[0]  # nobody chose: the assistant reads the message
+    assert_page_in(page, "es")
+    sources = page.locator("deep-chat .answer-sources").first
+    assert sources.inner_text().startswith(spanish["sources"].split("{sources}")[0])
+    yes = page.locator("deep-chat .rating button").first
+    assert yes.get_attribute("aria-label") == spanish["rating_yes_label"]
+    assert page.locator("#banner-title").inner_text() == spanish["handoff_banner"]["title"]
+    assert page.locator("#banner-text").inner_text() == spanish["handoff_banner"]["text"].replace(
+        "{handoff_id}", "h-000042"
+    )
+
+    language_button(page, "en").click()
+    assert_page_in(page, "en")  # the banner too, and what was said stays as it was
+    assert page.locator("#banner-title").inner_text() == english["handoff_banner"]["title"]
+    assert sources.inner_text().startswith(spanish["sources"].split("{sources}")[0])
+    ask(page, "a question")
+    wait_for_chat_text(page, "answer 2")
+    ask(page, "another question")
+    wait_for_chat_text(page, "answer 3")
+    assert sent[1]["metadata"] == {"language": "en"}
+    assert "metadata" not in sent[2]
+    assert sent[0]["sender"] == sent[1]["sender"] == sent[2]["sender"]

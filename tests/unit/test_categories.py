@@ -319,10 +319,13 @@ def test_the_rest_tests_refuse_a_reply_with_an_undeclared_category() -> None:
     def reply(custom: dict[str, Any]) -> list[dict[str, Any]]:
         return [{"recipient_id": "c-1", "custom": custom}]
 
-    assert_follows_contract(reply({"kind": "emergency", "category": "crisis"}), "c-1")
+    crisis = {"kind": "emergency", "category": "crisis", "language": "en"}
+    assert_follows_contract(reply(crisis), "c-1")
+    with pytest.raises(AssertionError, match="languages"):
+        assert_follows_contract(reply({"kind": "emergency", "category": "crisis"}), "c-1")
     with pytest.raises(AssertionError, match="undeclared category"):
-        assert_follows_contract(reply({"kind": "emergency", "category": "poisoning"}), "c-1")
+        assert_follows_contract(reply({**crisis, "category": "poisoning"}), "c-1")
     asthma = {"kind": "handoff", "reason": "contraindication", "handoff_id": "h-1",
-              "conditions": ["asthma"]}  # fmt: skip
+              "conditions": ["asthma"], "language": "en"}  # fmt: skip
     with pytest.raises(AssertionError, match="undeclared conditions"):
         assert_follows_contract(reply(asthma), "c-1")

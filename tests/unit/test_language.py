@@ -70,3 +70,19 @@ def test_spanish_emergency_items_say_their_language() -> None:
             "language": "es",
         }
         assert "911" in first["text"]
+
+
+# Slot values a response may be given for, besides the language.
+CONDITIONS = [None, *read_yaml(PROJECT_ROOT / "domain.yml")["slots"]["primary_condition"]["values"]]
+
+
+@pytest.mark.parametrize("name", sorted(RESPONSES))
+def test_every_domain_reply_comes_in_the_conversation_s_language_and_says_so(name: str) -> None:
+    """One variation per language (never a random pick between the two), its item saying which."""
+    for language, condition in itertools.product(("en", "es"), CONDITIONS):
+        found = matching(name, {"language": language, "primary_condition": condition})
+        assert len({v["text"] for v in found}) == 1, (name, language, condition)
+        if found[0].get("custom"):
+            assert found[0]["custom"]["language"] == language, (name, language)
+        english = matching(name, {"language": "en", "primary_condition": condition})[0]
+        assert (found[0]["text"] == english["text"]) == (language == "en"), (name, language)
