@@ -11,9 +11,14 @@ waits for this: the screen reads both languages on every message
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
+from pathlib import Path
 
+import yaml
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
+
+from core.safety.screen import fold_accents
 
 LANGUAGES = {Language.ENGLISH: "en", Language.SPANISH: "es"}
 # How sure the detector must be before a message changes the conversation's
@@ -30,10 +35,44 @@ def detector() -> LanguageDetector:
     return LanguageDetectorBuilder.from_languages(*LANGUAGES).build()
 
 
+# Short chat messages are where a detector that reads letters is weakest: it
+# takes "a q hora abren y como hago appointment" for English and is unsure of
+# "la ketamina es adictiva". The little words give such a message away: these
+# are each language's common words that are not words of the other
+# (core/common_words.yml). A message with at least two of one language's and
+# none of the other's is that language.
+COMMON_WORDS = {
+    language: frozenset(words)
+    # BaseLoader: every word a string ("yes" and "on" are not booleans here).
+    for language, words in yaml.load(
+        (Path(__file__).parent / "common_words.yml").read_text(encoding="utf-8"), yaml.BaseLoader
+    ).items()
+}
+MIN_WORDS_OF_ONE_LANGUAGE = 2
+# A message of one such word counts when the word is this long: "hola",
+# "gracias", "thanks" do; "si", "no", "ok" read either way and do not.
+MIN_LETTERS_OF_ONE_WORD = 4
+
+
+def by_common_words(text: str) -> str | None:
+    """The language whose common words the message uses, when it uses only one's."""
+    found = re.findall(r"[a-zñ]+", fold_accents(text.lower()))
+    if len(found) == 1 and len(found[0]) >= MIN_LETTERS_OF_ONE_WORD:
+        found = found * MIN_WORDS_OF_ONE_LANGUAGE
+    counts = {
+        language: sum(word in words for word in found) for language, words in COMMON_WORDS.items()
+    }
+    [(first, most), (_, other)] = sorted(counts.items(), key=lambda item: -item[1])
+    return first if most >= MIN_WORDS_OF_ONE_LANGUAGE and not other else None
+
+
 def detect(text: str) -> str | None:
     """ "en" or "es" when the message is clearly in that language, else None."""
     if not any(character.isalpha() for character in text):
         return None
+    words = by_common_words(text)
+    if words:
+        return words
     best = detector().compute_language_confidence_values(text)[0]
     needed = MIN_CONFIDENCE if len(text.split()) > 1 else MIN_CONFIDENCE_ONE_WORD
     return LANGUAGES[best.language] if best.value >= needed else None

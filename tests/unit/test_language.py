@@ -7,7 +7,7 @@ import itertools
 import pytest
 from rasa.core.nlg.generator import ResponseVariationFilter
 
-from core.language import detect
+from core.language import COMMON_WORDS, by_common_words, detect
 from core.safety.categories import EMERGENCIES
 from core.settings import PROJECT_ROOT
 from rasa_server.language_component import requested_language
@@ -32,7 +32,30 @@ def test_a_clear_message_names_its_language(text: str, language: str) -> None:
     assert detect(text) == language
 
 
-@pytest.mark.parametrize("text", ["ok", "si", "no", "yes", "help", "911", "?!", ""])
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # Short chat Spanish the letters alone leave unsure, or read as English.
+        ("a q hora abren y como hago appointment", "es"),
+        ("y con united", "es"),
+        ("la ketamina es adictiva", "es"),
+        ("eres un robot", "es"),
+        ("hola", "es"),
+        ("gracias!!", "es"),
+        ("what about cigna", "en"),
+        ("thanks", "en"),
+    ],
+)
+def test_a_short_message_is_read_by_its_common_words(text: str, language: str) -> None:
+    assert detect(text) == language
+
+
+def test_words_of_both_languages_leave_it_to_the_detector() -> None:
+    assert by_common_words("my name is Ana de la Cruz") is None
+    assert not COMMON_WORDS["en"] & COMMON_WORDS["es"]
+
+
+@pytest.mark.parametrize("text", ["ok", "si", "no", "yes", "help", "911", "?!", "", "Ana"])
 def test_a_short_or_wordless_message_keeps_the_conversation_s_language(text: str) -> None:
     assert detect(text) is None
 
