@@ -55,6 +55,10 @@ INFLECTIONS = {
 }
 # English words that patients write meaning the lexicon word.
 STILL_TYPOS = {"peacemaker", "anesthetic", "anaesthesia", "marihuana", "paranoia"}
+# Spanish verb forms the word list lacks (it lists infinitives) that back-pain
+# stories hold: "me lastimé la espalda" (I hurt my back) is not "me lastima"
+# (he hurts me). "Me lastimé a propósito" has its own crisis phrase.
+SPANISH_FORMS = ["lastime"]
 HEADER = """\
 # English and Spanish words the safety screen never reads as a typo of a
 # lexicon word ("racing" is not "raping", "embarazosa" is not "embarazada").
@@ -126,7 +130,9 @@ def real_words() -> list[str]:
     "heroin", "concusion" of "concussion").
     """
     english = near_misses(Lexicon.load(DEFAULT_LEXICON), dictionary_words(DICTIONARY))
-    spanish = near_misses(Lexicon.load(SPANISH_LEXICON), dictionary_words(SPANISH_DICTIONARY))
+    spanish = near_misses(
+        Lexicon.load(SPANISH_LEXICON), dictionary_words(SPANISH_DICTIONARY) + SPANISH_FORMS
+    )
     return sorted(set(english) | set(spanish))
 
 
