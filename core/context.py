@@ -121,8 +121,8 @@ STATEMENT_GOES_ON = re.compile(
 # Words that join a question to the one before ("also, do I need a referral?").
 LEADING_JOINER = re.compile(
     r"^(?:and also|and|also|plus|oh and|btw|so|ok|okay|then|"
-    r"y tambi[eé]n|y adem[aá]s|adem[aá]s|tambi[eé]n|otra cosa|otra pregunta|y|pues|"
-    r"entonces|oye|y oye)\b(?!['’])[\s,]*",
+    r"y tambi[eé]n|y adem[aá]s|adem[aá]s|tambi[eé]n|otra cosa|otra pregunta|"
+    r"y lo otro es|lo otro es|y|pues|entonces|oye|y oye)\b(?!['’])[\s,]*",
     re.IGNORECASE,
 )
 QUESTION_START = re.compile(
@@ -130,14 +130,18 @@ QUESTION_START = re.compile(
     r"did|can|could|will|would|should|shall|who|where|when|why|which|any|anyone|"
     r"tell me|may|might|have|has|wat|wut|hw|whos|who's|wheres|where's|"
     r"¿|qu[eé]|q|c[oó]mo|cu[aá]nt[oa]s?|cu[aá]ndo|d[oó]nde|qui[eé]n(?:es)?|cu[aá]l(?:es)?|"
-    r"por qu[eé]|porque|xq|pq|puedo|puede|pueden|podr[ií]a|hay|necesito|tengo que|"
-    r"se puede|aceptan|tienen|cubren?|me (?:pueden|puede|dan|cubre)|lo cubre|la cubre)\b",
+    r"por qu[eé]|porque|xq|pq|pa(?:ra)? q(?:u[eé])?|a q(?:u[eé])? hora|"
+    r"puedo|puede|pueden|podr[ií]a|hay|necesito|ocupo|(?:me )?tengo q(?:ue)?|"
+    r"se puede|aceptan|tienen|dejan|cubren?|me (?:pueden|puede|dan|cubre|ayuda)|"
+    r"l[oa] (?:cubre|puedo|pueden)|sirve|funciona|existe|"
+    # A Spanish yes/no question starts like a statement; "es que ..." explains.
+    r"es(?! (?:que|q)\b)|son)\b",
     re.IGNORECASE,
 )
 ASKING = re.compile(
     r"\b(?:wonder(?:ing)?|(?:wants?|wanted|like|need) to (?:know|ask)|curious|not sure|"
     r"(?:quisiera|quiero|quer[ií]a|me gustar[ií]a) saber|tengo una (?:duda|pregunta)|"
-    r"me pregunto|no s[eé] si|nose si)\b",
+    r"me pregunto|no s[eé] si|nose si|mi pregunta es)\b",
     re.IGNORECASE,
 )
 
