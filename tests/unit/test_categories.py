@@ -12,14 +12,14 @@ from typing import Any
 
 import pytest
 
+from core.content_store import LANGUAGES
+from core.context import LANGUAGE_SLOT
 from core.safety.categories import (
     CONDITION_CATEGORIES,
     EMERGENCIES,
     EMERGENCY_PRIORITY,
     Emergency,
 )
-from core.content_store import LANGUAGES
-from core.context import LANGUAGE_SLOT
 from core.settings import PROJECT_ROOT, settings
 from tests.conftest import TEST_DATA, read_yaml
 

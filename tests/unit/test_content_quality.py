@@ -42,9 +42,7 @@ FORBIDDEN = {
 FORBIDDEN_ES = {
     "no adverse or side effects": r"\bsin (ningún |ningun )?efectos? (adversos?|secundarios?)\b|"
     r"\bno (tiene|causa|produce) (ningún |ningun )?efectos? (adversos?|secundarios?)\b",
-    "no abuse potential": (
-        r"\bno (hay|tiene) (ningún |ningun )?potencial de (abuso|adicción)"
-    ),
+    "no abuse potential": (r"\bno (hay|tiene) (ningún |ningun )?potencial de (abuso|adicción)"),
     "not addictive": (
         r"\bno (es|resulta) adictiv[ao]\b|\bno (causa|crea|produce) (dependencia|adicción)"
     ),

@@ -204,7 +204,7 @@ def test_action_server_refuses_to_start_on_broken_content(content_copy: Path) ->
 def test_edited_answer_is_served_without_restart(content_copy: Path) -> None:
     store = ContentStore(content_copy, check_interval=0)
     path = content_copy / "answers" / "onset.yml"
-    rewrite(path, "Some people feel some relief", "A freshly reviewed line: some people feel relief")
+    rewrite(path, "Some people feel some relief", "A freshly reviewed line: some feel relief")
     time.sleep(0.01)
     assert store.content.answers["onset"].messages[0].startswith("A freshly reviewed line")
 
