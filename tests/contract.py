@@ -68,6 +68,7 @@ def assert_follows_contract(
     reply: list[dict[str, Any]],
     sender: str,
     clinic_supplied: frozenset[str] | None = None,
+    *,
     language: str | None = None,
 ) -> list[dict[str, Any]]:
     """Every reply carries at least one custom item of a known kind with its fields.

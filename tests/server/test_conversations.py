@@ -13,24 +13,32 @@ import uuid
 import pytest
 
 from core.settings import PROJECT_ROOT
+from tests.conftest import read_yaml
 from tests.contract import assert_follows_contract, custom_items
 from tests.server.conftest import send
 from tools.evaluate_cases import Conversation, Report, load_all
 
 pytestmark = pytest.mark.server
 
-CONVERSATIONS = load_all(PROJECT_ROOT / "tests" / "conversations.yml")
+CASES_FILE = PROJECT_ROOT / "tests" / "conversations.yml"
+CONVERSATIONS = load_all(CASES_FILE)
+# The language every reply of a case must be in (`language:`, default English).
+LANGUAGES = [case.get("language", "en") for case in read_yaml(CASES_FILE)["cases"]]
 
 
 @pytest.mark.parametrize(
-    "case", CONVERSATIONS, ids=lambda c: c.turns[0].text[:40] if isinstance(c, Conversation) else c
+    ("case", "language"),
+    list(zip(CONVERSATIONS, LANGUAGES, strict=True)),
+    ids=lambda c: c.turns[0].text[:40] if isinstance(c, Conversation) else c,
 )
-def test_each_turn_is_read_in_its_conversation(assistant: str, case: Conversation) -> None:
+def test_each_turn_is_read_in_its_conversation(
+    assistant: str, case: Conversation, language: str
+) -> None:
     sender = f"conv-{uuid.uuid4()}"
     report = Report()
     for index, turn in enumerate(case.turns):
         reply = send(assistant, sender, turn.text)
-        assert_follows_contract(reply, sender)
+        assert_follows_contract(reply, sender, language=language)
         right = report.add_reply(turn, reply) if index == 0 else report.add_turn(turn, reply)
         assert right, report.misses
 

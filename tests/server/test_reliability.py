@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from core.content_store import default_store
 from core.handoffs import spool
 from tests.contract import assert_follows_contract
 from tests.server.conftest import send
@@ -42,6 +43,27 @@ def test_disclosure_with_action_server_down_is_spooled_not_lost(
     assert kept["reason"] == "contraindication" and kept["trigger_message"].startswith(
         "I have hep C"
     )
+
+
+def test_a_spanish_patient_hears_in_spanish_when_the_action_server_is_down(
+    assistant_without_actions: str, down_spool: Path
+) -> None:
+    content = default_store().content
+    sender = f"down-{uuid.uuid4()}"
+    reply = send(assistant_without_actions, sender, "cuanto cuesta el tratamiento con ketamina")
+    assert assert_follows_contract(reply, sender, language="es") == [
+        {"kind": "fallback", "language": "es"}
+    ]
+    assert content.reply("unavailable", "es") in [item.get("text") for item in reply]
+    sender = f"down-{uuid.uuid4()}"
+    reply = send(assistant_without_actions, sender, "tengo hepatitis C, me pueden poner ketamina?")
+    [handoff] = [
+        c for c in assert_follows_contract(reply, sender, language="es") if c["kind"] == "handoff"
+    ]
+    assert handoff["handoff_id"].startswith("h-pending-")
+    assert content.reply("handoff_spooled", "es") in [item.get("text") for item in reply]
+    [kept] = [r for r in spool.pending(down_spool) if r["conversation_id"] == sender]
+    assert kept["language"] == "es"
 
 
 class HangingServer:
