@@ -55,10 +55,11 @@ INFLECTIONS = {
 }
 # English words that patients write meaning the lexicon word.
 STILL_TYPOS = {"peacemaker", "anesthetic", "anaesthesia", "marihuana", "paranoia"}
-# Spanish verb forms the word list lacks (it lists infinitives) that back-pain
-# stories hold: "me lastimé la espalda" (I hurt my back) is not "me lastima"
-# (he hurts me). "Me lastimé a propósito" has its own crisis phrase.
-SPANISH_FORMS = ["lastime"]
+# Spanish words the word list lacks (it lists infinitives, and few medical
+# words) that patients write: "me lastimé la espalda" (I hurt my back) is not
+# "me lastima" (he hurts me), and an underactive thyroid is not an overactive
+# one. "Me lastimé a propósito" has its own crisis phrase.
+SPANISH_MISSING_WORDS = ["lastime", "hipotiroidismo", "hipotiroidea", "hipotiroideo"]
 HEADER = """\
 # English and Spanish words the safety screen never reads as a typo of a
 # lexicon word ("racing" is not "raping", "embarazosa" is not "embarazada").
@@ -131,7 +132,7 @@ def real_words() -> list[str]:
     """
     english = near_misses(Lexicon.load(DEFAULT_LEXICON), dictionary_words(DICTIONARY))
     spanish = near_misses(
-        Lexicon.load(SPANISH_LEXICON), dictionary_words(SPANISH_DICTIONARY) + SPANISH_FORMS
+        Lexicon.load(SPANISH_LEXICON), dictionary_words(SPANISH_DICTIONARY) + SPANISH_MISSING_WORDS
     )
     return sorted(set(english) | set(spanish))
 

@@ -317,6 +317,12 @@ class Lexicon:
     treatment_words: frozenset[str]
     general_contexts: tuple[tuple[str, ...], ...]
     question_starts: frozenset[str]  # a clause opening with one asks ("can", "pueden")
+    # Openings that look like a question start and are not ("se le cayó la
+    # cara": something happened to someone; "se le puede" would ask).
+    statement_openings: tuple[tuple[str, ...], ...]
+    # "if it doesn't work, I'll kill myself": a negation inside a condition
+    # denies the condition, never the emergency that follows it.
+    conditionals: frozenset[str]
     articles: frozenset[str]  # "can AN alcoholic get it?": a generic person
 
     @classmethod
@@ -357,8 +363,10 @@ class Lexicon:
                 for category, entries in body.items()
             }
 
-        def phrases(key: str) -> tuple[tuple[str, ...], ...]:
+        def phrases(key: str, optional: bool = False) -> tuple[tuple[str, ...], ...]:
             values = data.get(key)
+            if optional and values == []:
+                return ()
             if not isinstance(values, list) or not values:
                 raise LexiconError(path, key, "must be a non-empty list of phrases")
             for value in values:
@@ -397,6 +405,8 @@ class Lexicon:
             treatment_words=words("treatment_words"),
             general_contexts=phrases("general_contexts"),
             question_starts=words("question_starts"),
+            statement_openings=phrases("statement_openings", optional=True),
+            conditionals=words("conditionals"),
             articles=words("articles"),
         )
 
@@ -615,6 +625,10 @@ class SafetyScreen:
             bool(tokens)
             and tokens[0] in self.lexicon.question_starts
             and tokens[1:2] not in (["not"], ["no"])
+            and not any(
+                tuple(tokens[: len(opening)]) == opening
+                for opening in self.lexicon.statement_openings
+            )
         )
 
     def _condition_spans(
@@ -699,6 +713,10 @@ class SafetyScreen:
         for index in range(max(0, start - EMERGENCY_NEGATION_WINDOW), start):
             if _inability(tokens, index):
                 before[index] = ""  # no negation phrase matches an empty word
+        for index in range(start - 1, max(0, start - EMERGENCY_NEGATION_WINDOW) - 1, -1):
+            if before[index] in self.lexicon.conditionals:
+                before[index:start] = [""] * (start - index)  # the condition's words deny nothing
+                break
         return self._denied_before(before, start, EMERGENCY_NEGATION_WINDOW, floor) or _contains(
             tokens[end : end + 8], self.lexicon.negations_after
         )
