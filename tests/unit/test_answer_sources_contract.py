@@ -24,7 +24,7 @@ SEED = {"id": "seed-000", "title": "Patient article supplied by the clinic", "ur
 
 
 def answer_reply(*sources: dict[str, Any]) -> list[dict[str, Any]]:
-    custom = {"kind": "answer", "topic": "evidence", "sources": list(sources)}
+    custom = {"kind": "answer", "topic": "evidence", "sources": list(sources), "language": "en"}
     return [
         {"recipient_id": SENDER, "text": "An answer."},
         {"recipient_id": SENDER, "custom": custom},
