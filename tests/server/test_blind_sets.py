@@ -9,7 +9,7 @@ lexicon entries written from other sources, never by copying a message).
 `c_*` was written in a later session and scored untuned on its starting model.
 `d_*` (issue 13) holds the added topics, two-part questions and follow-up
 conversations, scored untuned before the rules that read them were tuned.
-`e_*`, `f_*`, `g_*`, `h_*` and `i_*` (Spanish, issue 15) came in later
+`e_*`, `f_*`, `g_*`, `h_*`, `i_*` and `j_*` (Spanish, issue 15) came in later
 sessions, each scored untuned on that session's starting model (`g_*` also
 on its two-part rules at the end). The
 floors below are the figures measured when the sets were added, rounded
@@ -45,6 +45,10 @@ class Floors:
     max_false_alarms: float | None = None
     two_part: float | None = None
     follow_up_turns: float | None = None
+    smalltalk: float | None = None
+    # The language every reply must be in (`custom` items' `language`), and how often.
+    language: str | None = None
+    in_language: float | None = None
 
 
 # Each family of sets keeps the floors measured when it was added, rounded
@@ -120,8 +124,30 @@ FLOORS = {
     # line removed): 89.6%, 88.2% of the right category, 88.8%, 12.3%,
     # 85.7%, 100%. After the Spanish emergency replies' retraining (five
     # insurance and seven Spanish examples): 88.9%, 86.8%, 88.8%, 11.7%,
-    # 85.7%, 100%. Far from issue 15's targets (100%, 0.5%, 93%).
-    ("i_",): Floors(0.88, 0.86, 0.87, 0.97, 0.84, 0.13),
+    # 85.7%, 100%. Far from issue 15's targets (100%, 0.5%, 93%). After the
+    # Spanish answers (2026-12-02, a later session: 750 more Spanish training
+    # examples, the screen tuned on tuning/safety_es_2.yml): 91.0%, 89.6%,
+    # 90.8%, 9.9%, 91.1%, 100%; replies in Spanish 98.3%.
+    ("i_",): Floors(0.90, 0.88, 0.89, 0.97, 0.89, 0.11, language="es", in_language=0.97),
+    # Set J (issue 15, a later session): Spanish understanding, 205 topic
+    # questions, 40 out of scope, 16 small talk, 25 two-part messages and 30
+    # two-turn conversations, by a writer who saw only the shared
+    # catalogues. Untuned (the model with Spanish emergency replies only):
+    # topics 77.0%, out-of-scope 97.5%, small talk 68.8%, two-part 20.0%,
+    # follow-up turns 56.7%, replies in Spanish 0.6%. With the Spanish
+    # answers, examples and context rules (13 cases equal to a later
+    # training line removed): 91.2%, 95.0%, 91.7%, 76.0%, 63.3%, 98.8%,
+    # false alarms 0.7%. Issue 15's targets: 93% topics and out of scope.
+    ("j_",): Floors(
+        out_of_scope=0.93,
+        topics=0.90,
+        max_false_alarms=0.015,
+        two_part=0.72,
+        follow_up_turns=0.6,
+        smalltalk=0.83,
+        language="es",
+        in_language=0.97,
+    ),
 }
 
 
@@ -129,12 +155,12 @@ FLOORS = {
 def test_blind_sets_meet_their_floors(assistant: str, prefixes: tuple[str, ...]) -> None:
     paths = sorted(p for p in BLIND.glob("*.yml") if p.name.startswith(prefixes))
     assert paths, prefixes
-    report = evaluate(assistant, load_all(*paths))
+    floors = FLOORS[prefixes]
+    report = evaluate(assistant, load_all(*paths), language=floors.language)
     out = PROJECT_ROOT / "results" / f"blind_{'_'.join(p.rstrip('_') for p in prefixes)}.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(report.as_dict(), indent=2))
     print(f"\nblind sets {prefixes}:\n{summary(report)}\nmisses in {out}")
-    floors = FLOORS[prefixes]
     for metric in (
         "emergency_recall",
         "emergency_category",
@@ -143,6 +169,8 @@ def test_blind_sets_meet_their_floors(assistant: str, prefixes: tuple[str, ...])
         "topics",
         "two_part",
         "follow_up_turns",
+        "smalltalk",
+        "in_language",
     ):
         floor = getattr(floors, metric)
         if floor is not None:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from core.settings import PROJECT_ROOT
-from tools.evaluate_holdout import evaluate, holdout_examples
+from tools.evaluate_holdout import HOLDOUT_ES, evaluate, holdout_examples
 from tools.topics import CATALOGUE_FILES, read_catalogue
 
 pytestmark = pytest.mark.server
@@ -47,3 +47,25 @@ def test_holdout_topics_and_out_of_scope_meet_targets(assistant: str) -> None:
         assert right / total >= floor, (f"{right}/{total}", misses)
     assert score.out_of_scope_fallback_rate >= MIN_OUT_OF_SCOPE_FALLBACK, score.misses
     assert score.smalltalk_right / score.smalltalk_total >= MIN_SMALLTALK, score.misses
+
+
+# Spanish (tests/data/nlu_holdout_es.yml, issue 15): written apart from the
+# Spanish training examples by a writer who saw only the catalogues. Untuned
+# (the model with Spanish emergency replies only): topics 71.8%, out of
+# scope 96%, small talk 75%. With the Spanish answers and 750 more Spanish
+# examples (21 held-out lines equal to a training line removed): 83.8%,
+# 92%, 100%. Issue 15's target is 93% topics: still short.
+MIN_SPANISH_TOPIC_ACCURACY = 0.82
+MIN_SPANISH_OUT_OF_SCOPE_FALLBACK = 0.88
+MIN_SPANISH_SMALLTALK = 0.85
+
+
+def test_spanish_holdout_meets_its_floors(assistant: str) -> None:
+    score = evaluate(assistant, holdout_examples(HOLDOUT_ES))
+    report = PROJECT_ROOT / "results" / "nlu_holdout_es.json"
+    report.parent.mkdir(exist_ok=True)
+    report.write_text(json.dumps(score.as_dict(), indent=2))
+    print(f"\nSpanish held-out: topics {score.topic_right}/{score.topic_total}; misses in {report}")
+    assert score.topic_accuracy >= MIN_SPANISH_TOPIC_ACCURACY, score.misses
+    assert score.out_of_scope_fallback_rate >= MIN_SPANISH_OUT_OF_SCOPE_FALLBACK, score.misses
+    assert score.smalltalk_right / score.smalltalk_total >= MIN_SPANISH_SMALLTALK, score.misses
