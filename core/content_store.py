@@ -125,24 +125,8 @@ PAGE_PLACEHOLDERS = {
     "request_refused": {"error"},
     "handoff_banner": {"handoff_id"},
 }
-CLINIC_KEYS = {
-    "clinic_name",
-    "phone",
-    "booking_url",
-    "hours",
-    "insurers",
-    "prices",
-    "address",
-    "parking_and_directions",
-    "infusion_team",
-    "referral_policy",
-    "records_how_to_send",
-    "payment_options",
-    "companion_policy",
-    "routes_offered",
-}
 # The profile's sentences and phrases, which a translation has in its own
-# words; names, numbers and addresses read the same in every language.
+# words (content/es/clinic.yml).
 TRANSLATED_CLINIC_KEYS = {
     "hours",
     "prices",
@@ -154,6 +138,14 @@ TRANSLATED_CLINIC_KEYS = {
     "companion_policy",
     "routes_offered",
 }
+# Names, numbers and addresses read the same in every language.
+CLINIC_KEYS = {
+    "clinic_name",
+    "phone",
+    "booking_url",
+    "insurers",
+    "address",
+} | TRANSLATED_CLINIC_KEYS
 MAX_MESSAGES = 4
 # Spanish takes about a fifth more words to say the same.
 MAX_ANSWER_WORDS = {"en": 120, "es": 150}

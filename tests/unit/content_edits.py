@@ -16,6 +16,12 @@ def rewrite(path: Path, old: str, new: str) -> None:
     path.write_text(text.replace(old, new, 1))
 
 
+def remove_entry(path: Path, key: str) -> None:
+    """Removes a top-level `key: ...` line, as a translator who forgot it would."""
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(line for line in lines if not line.startswith(f"{key}:")))
+
+
 def load_error(root: Path) -> ContentError:
     """The error loading the content folder at `root` raises."""
     with pytest.raises(ContentError) as caught:

@@ -17,7 +17,7 @@ from core.content_store import (
     placeholder_names,
 )
 from core.language import LANGUAGES as DETECTED_LANGUAGES
-from tests.unit.content_edits import load_error, rewrite
+from tests.unit.content_edits import load_error, remove_entry, rewrite
 
 SPANISH = "es"
 
@@ -145,23 +145,17 @@ def test_spanish_answer_with_another_placeholder_is_refused(content_copy: Path) 
 
 
 def test_spanish_reply_missing_is_refused(content_copy: Path) -> None:
-    path = content_copy / "es" / "replies.yml"
-    lines = path.read_text().splitlines()
-    path.write_text("\n".join(line for line in lines if not line.startswith("fallback:")))
+    remove_entry(content_copy / "es" / "replies.yml", "fallback")
     error = load_error(content_copy)
     assert "es" in error.path and "fallback" in error.problem
 
 
 def test_spanish_page_text_missing_is_refused(content_copy: Path) -> None:
-    path = content_copy / "es" / "page.yml"
-    lines = path.read_text().splitlines()
-    path.write_text("\n".join(line for line in lines if not line.startswith("intro:")))
+    remove_entry(content_copy / "es" / "page.yml", "intro")
     assert "intro" in load_error(content_copy).problem
 
 
 def test_spanish_clinic_sentence_missing_is_refused(content_copy: Path) -> None:
-    path = content_copy / "es" / "clinic.yml"
-    lines = path.read_text().splitlines()
-    path.write_text("\n".join(line for line in lines if not line.startswith("hours:")))
+    remove_entry(content_copy / "es" / "clinic.yml", "hours")
     error = load_error(content_copy)
     assert "es" in error.path and "hours" in error.problem
