@@ -70,7 +70,9 @@ def test_each_answer_offers_rating_buttons_and_a_rating_is_stored_without_text(
     assert [b["title"] for b in prompt["buttons"]] == ["Yes", "No"]
 
     reply = talk(assistant, sender, helped)
-    assert custom_items(reply) == [{"kind": "feedback", "rating": "up", "topic": "side_effects"}]
+    assert custom_items(reply) == [
+        {"kind": "feedback", "rating": "up", "topic": "side_effects", "language": "en"}
+    ]
     [stored] = FeedbackStore(handoff_db_url).ratings(sender)
     assert (stored.topic, stored.rating) == ("side_effects", "up")
 
@@ -95,10 +97,20 @@ def test_two_answers_each_get_buttons_and_the_first_pair_rates_the_first_topic(
     assert order == ["cost", "buttons", "insurance", "buttons"]
 
     reply = talk(assistant, sender, pairs[0][1])  # No, under the cost answer
-    assert custom_items(reply)[0] == {"kind": "feedback", "rating": "down", "topic": "cost"}
+    assert custom_items(reply)[0] == {
+        "kind": "feedback",
+        "rating": "down",
+        "topic": "cost",
+        "language": "en",
+    }
     # A typed rating rates the answer read last: the second.
     reply = talk(assistant, sender, "that answer helped")
-    assert custom_items(reply)[0] == {"kind": "feedback", "rating": "up", "topic": "insurance"}
+    assert custom_items(reply)[0] == {
+        "kind": "feedback",
+        "rating": "up",
+        "topic": "insurance",
+        "language": "en",
+    }
     ratings = {(r.topic, r.rating) for r in FeedbackStore(handoff_db_url).ratings(sender)}
     assert ratings == {("cost", "down"), ("insurance", "up")}
 
@@ -165,6 +177,7 @@ def test_no_to_delete_my_conversation_keeps_everything(assistant: str, tracker_d
         "kind": "confirm",
         "about": "forget_conversation",
         "options": ["/affirm", "/deny"],
+        "language": "en",
     }
     before = tracker_rows(tracker_db, sender)
     reply = talk(assistant, sender, "/deny")
@@ -189,7 +202,7 @@ def test_yes_deletes_the_conversation_with_this_turn_handoffs_and_ratings(
 
     texts = [item["text"] for item in reply if item.get("text")]
     assert texts[0] == default_store().content.reply("forget_done")
-    assert custom_items(reply) == [{"kind": "smalltalk", "act": "forgotten"}]
+    assert custom_items(reply) == [{"kind": "smalltalk", "act": "forgotten", "language": "en"}]
     # Everything, this very turn included (Rasa writes it after the action ran).
     assert tracker_rows(tracker_db, sender) == 0
     assert FeedbackStore(handoff_db_url).ratings(sender) == []

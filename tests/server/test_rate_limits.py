@@ -88,7 +88,11 @@ def test_an_emergency_over_the_limit_is_answered_with_the_emergency(
 
     answered = post(url, sender, "I want to kill myself tonight", client)
     assert answered.status_code == 200
-    assert custom_items(answered.json())[0] == {"kind": "emergency", "category": "crisis"}
+    assert custom_items(answered.json())[0] == {
+        "kind": "emergency",
+        "category": "crisis",
+        "language": "en",
+    }
     assert stored_user_texts(rate_limited_tracker_db, sender)[-1] == (
         "I want to kill myself tonight"
     )
@@ -105,7 +109,11 @@ def test_an_emergency_only_the_model_recognises_is_answered_over_the_limit(
 
     answered = post(url, sender, message, client)
     assert answered.status_code == 200
-    assert custom_items(answered.json())[0] == {"kind": "emergency", "category": "crisis"}
+    assert custom_items(answered.json())[0] == {
+        "kind": "emergency",
+        "category": "crisis",
+        "language": "en",
+    }
 
 
 def test_a_disclosure_over_the_limit_is_handed_off(rate_limited_assistant: str) -> None:
@@ -134,4 +142,8 @@ def test_an_address_over_its_limit_gets_429_for_a_new_conversation_too(
 
     emergency = post(url, f"limit-{uuid.uuid4()}", "my chest hurts and I can't breathe", client)
     assert emergency.status_code == 200
-    assert custom_items(emergency.json())[0] == {"kind": "emergency", "category": "medical"}
+    assert custom_items(emergency.json())[0] == {
+        "kind": "emergency",
+        "category": "medical",
+        "language": "en",
+    }

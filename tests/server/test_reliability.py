@@ -117,7 +117,7 @@ def test_hanging_action_server_still_gets_a_prompt_reply(
     started = time.monotonic()
     reply = send(url, sender, "how much does it cost?")
     assert time.monotonic() - started < 10
-    assert {"kind": "fallback"} in assert_follows_contract(reply, sender)
+    assert {"kind": "fallback", "language": "en"} in assert_follows_contract(reply, sender)
 
     started = time.monotonic()
     reply = send(url, sender, "I'm breastfeeding, is that a problem?")
@@ -127,7 +127,11 @@ def test_hanging_action_server_still_gets_a_prompt_reply(
     assert any(r["conversation_id"] == sender for r in spool.pending(spool_path))
 
     reply = send(url, sender, "I want to end my life")
-    assert assert_follows_contract(reply, sender)[0] == {"kind": "emergency", "category": "crisis"}
+    assert assert_follows_contract(reply, sender)[0] == {
+        "kind": "emergency",
+        "category": "crisis",
+        "language": "en",
+    }
 
 
 def test_crashed_action_server_is_restarted_and_answers_resume(tmp_path: Path) -> None:

@@ -38,7 +38,7 @@ def test_topic_question_with_action_server_down_says_to_call(
 ) -> None:
     sender = f"down-{uuid.uuid4()}"
     reply = send(assistant_without_actions, sender, "how much does it cost?")
-    assert {"kind": "fallback"} in assert_follows_contract(reply, sender)
+    assert {"kind": "fallback", "language": "en"} in assert_follows_contract(reply, sender)
     assert any("can't look that up right now" in item.get("text", "") for item in reply)
 
 

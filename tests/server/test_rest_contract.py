@@ -66,7 +66,7 @@ def test_side_effects_answer_never_reassures(assistant: str) -> None:
 def test_conversation_turns_carry_smalltalk(assistant: str, message: str, act: str) -> None:
     sender = new_sender()
     customs = assert_follows_contract(send(assistant, sender, message), sender)
-    assert {"kind": "smalltalk", "act": act} in customs
+    assert {"kind": "smalltalk", "act": act, "language": "en"} in customs
 
 
 def test_bot_question_is_answered_honestly(assistant: str) -> None:
@@ -79,7 +79,7 @@ def test_bot_question_is_answered_honestly(assistant: str) -> None:
 def test_out_of_scope_gets_fallback_with_clinic_contact(assistant: str, message: str) -> None:
     sender = new_sender()
     reply = send(assistant, sender, message)
-    assert {"kind": "fallback"} in assert_follows_contract(reply, sender)
+    assert {"kind": "fallback", "language": "en"} in assert_follows_contract(reply, sender)
     assert any("call" in item.get("text", "") for item in reply)
 
 

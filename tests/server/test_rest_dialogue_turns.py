@@ -73,7 +73,14 @@ def test_a_suspected_disclosure_is_asked_about_then_handed_off_on_yes(assistant:
     sender = f"confirm-{uuid.uuid4()}"
     said = "i have a health condition that might be a problem for this"
     customs = assert_follows_contract(send(assistant, sender, said), sender)
-    assert customs == [{"kind": "confirm", "about": "disclosure", "options": ["/affirm", "/deny"]}]
+    assert customs == [
+        {
+            "kind": "confirm",
+            "about": "disclosure",
+            "options": ["/affirm", "/deny"],
+            "language": "en",
+        }
+    ]
     handoffs = [
         c
         for c in assert_follows_contract(send(assistant, sender, "yes"), sender)

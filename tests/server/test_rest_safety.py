@@ -56,14 +56,14 @@ def test_a_crisis_buried_in_a_message_at_the_size_limit_comes_first(assistant: s
     text = f"{story}Honestly I just want the pain to end for good. {story}"[:2000]
     assert "end for good" in text and 1900 < len(text) <= 2000
     _, customs = kinds_for(assistant, text)
-    assert customs[0] == {"kind": "emergency", "category": "crisis"}
+    assert customs[0] == {"kind": "emergency", "category": "crisis", "language": "en"}
 
 
 def test_violence_beside_a_more_urgent_emergency_still_gets_the_hotlines(assistant: str) -> None:
     reply, customs = kinds_for(
         assistant, "my boyfriend pushed me down the stairs and now I can't feel my legs"
     )
-    assert customs[0] == {"kind": "emergency", "category": "red_flag"}
+    assert customs[0] == {"kind": "emergency", "category": "red_flag", "language": "en"}
     texts = " ".join(item.get("text", "") for item in reply)
     assert "emergency room" in texts and "1-800-799-7233" in texts
     # ...and only then: a red flag alone gets no hotline.
@@ -110,15 +110,17 @@ def test_callback_form_validates_and_completes(assistant: str, handoff_db_url: s
         for c in assert_follows_contract(send(assistant, sender, "I have glaucoma"), sender)
         if c["kind"] == "handoff"
     ]
-    assert {"kind": "ask", "slot": "callback_name"} in assert_follows_contract(
+    assert {"kind": "ask", "slot": "callback_name", "language": "en"} in assert_follows_contract(
         send(assistant, sender, "yes please"), sender
     )
-    assert {"kind": "ask", "slot": "callback_contact"} in assert_follows_contract(
+    assert {"kind": "ask", "slot": "callback_contact", "language": "en"} in assert_follows_contract(
         send(assistant, sender, "Ana"), sender
     )
     bad = send(assistant, sender, "555")
     assert any("doesn't look like a phone number" in item.get("text", "") for item in bad)
-    assert {"kind": "ask", "slot": "callback_contact"} in assert_follows_contract(bad, sender)
+    assert {"kind": "ask", "slot": "callback_contact", "language": "en"} in assert_follows_contract(
+        bad, sender
+    )
     send(assistant, sender, "512-555-0123")
     done = send(assistant, sender, "weekday mornings")
     assert any(c["kind"] == "handoff" for c in assert_follows_contract(done, sender))
@@ -165,7 +167,7 @@ def test_emergencies_reach_the_patient_with_the_action_server_down(
     assistant_without_actions: str, message: str, category: str
 ) -> None:
     _, customs = kinds_for(assistant_without_actions, message)
-    assert customs[0] == {"kind": "emergency", "category": category}
+    assert customs[0] == {"kind": "emergency", "category": category, "language": "en"}
 
 
 @pytest.mark.parametrize("case", safety_cases("not_emergencies"))
@@ -205,7 +207,7 @@ def test_an_english_message_after_spanish_turns_the_replies_english(assistant: s
     send(assistant, sender, "me duele mucho la espalda desde hace años")
     reply = send(assistant, sender, "I can't breathe and my chest hurts")
     customs = assert_follows_contract(reply, sender)
-    assert customs[0] == {"kind": "emergency", "category": "medical"}
+    assert customs[0] == {"kind": "emergency", "category": "medical", "language": "en"}
     assert "Call 911 now" in " ".join(item.get("text", "") for item in reply)
 
 
