@@ -11,8 +11,9 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from core import contract, escalation
 from core.clarify import clarify_options
-from core.content_store import ENGLISH, LANGUAGES, Content, RenderedAnswer, default_store
+from core.content_store import Content, RenderedAnswer, default_store
 from core.context import ANSWER_ACTION, LANGUAGE_SLOT, LAST_TOPIC_SLOT
+from core.languages import spoken_or_english
 from core.safety.screen import default_screen
 
 # A message with more questions gets this many answers; the rest are offered as buttons.
@@ -36,8 +37,7 @@ ELIGIBILITY_TOPICS = {
 
 def language_of(tracker: Tracker) -> str:
     """The conversation's language: every reply is written in it."""
-    language = tracker.get_slot(LANGUAGE_SLOT)
-    return language if language in LANGUAGES else ENGLISH
+    return spoken_or_english(tracker.get_slot(LANGUAGE_SLOT))
 
 
 def mentions_crisis(text: str) -> bool:

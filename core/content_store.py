@@ -39,6 +39,7 @@ from typing import Any
 
 import yaml
 
+from core.languages import ENGLISH, LANGUAGES
 from core.safety.categories import EMERGENCY_PRIORITY
 from core.settings import CONTENT_DIR, settings
 
@@ -46,10 +47,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CONTENT_DIR = CONTENT_DIR
 
-# The languages patients are answered in: English is written in `content/`,
-# every other one in `content/<language>/`, text for text.
-ENGLISH = "en"
-LANGUAGES = (ENGLISH, "es")
+# English is written in `content/`, every other language (core/languages.py)
+# in `content/<language>/`, text for text.
 # "a and b": the word a list's last item is joined with.
 AND = {"en": "and", "es": "y"}
 

@@ -18,9 +18,10 @@ from pathlib import Path
 import yaml
 from lingua import Language, LanguageDetector, LanguageDetectorBuilder
 
+from core.languages import ENGLISH, SPANISH
 from core.safety.screen import fold_accents
 
-LANGUAGES = {Language.ENGLISH: "en", Language.SPANISH: "es"}
+LANGUAGES = {Language.ENGLISH: ENGLISH, Language.SPANISH: SPANISH}
 # How sure the detector must be before a message changes the conversation's
 # language. Short replies ("si", "no", "hola") score 0.5-0.7 either way;
 # "quiero morir", "me duele el pecho" and "how much is it" score 0.8 or more.

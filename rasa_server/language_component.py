@@ -15,7 +15,8 @@ from typing import Any
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.shared.nlu.training_data.message import Message
 
-from core.language import LANGUAGES, detect
+from core.language import detect
+from core.languages import LANGUAGES
 from rasa_server.context_components import StatelessComponent
 from rasa_server.safety_component import whole_message_entity
 
@@ -26,7 +27,7 @@ EXTRACTOR = "LanguageReader"
 def requested_language(metadata: Any) -> str | None:
     """The language a REST client asked for, if it is one the assistant speaks."""
     language = metadata.get("language") if isinstance(metadata, dict) else None
-    return language if language in LANGUAGES.values() else None
+    return language if language in LANGUAGES else None
 
 
 @DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=False)

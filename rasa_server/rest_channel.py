@@ -35,11 +35,12 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from core import contract, rate_limit
-from core.content_store import ENGLISH, LANGUAGES, ContentStore, default_store
+from core.content_store import ContentStore, default_store
 from core.context import LANGUAGE_SLOT
 from core.contract import MAX_MESSAGE_CHARS, MAX_SENDER_CHARS
 from core.handoffs import from_conversation, spool
 from core.language import detect
+from core.languages import LANGUAGES, spoken_or_english
 from core.safety.categories import EMERGENCIES
 from core.safety.layers import SAFETY_INTENTS
 from core.safety.screen import default_screen
@@ -186,8 +187,7 @@ async def conversation_language(
     except Exception as error:  # the tracker store is down: the reply must still come
         logger.error("Tracker store unavailable (%s)", type(error).__name__)
         tracker = None
-    language = tracker.get_slot(LANGUAGE_SLOT) if tracker else None
-    return language if language in LANGUAGES else ENGLISH
+    return spoken_or_english(tracker.get_slot(LANGUAGE_SLOT) if tracker else None)
 
 
 def unavailable_reply(sender: str, store: ContentStore, language: str) -> list[dict[str, Any]]:

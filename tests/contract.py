@@ -6,7 +6,8 @@ import functools
 import urllib.parse
 from typing import Any
 
-from core.content_store import DEFAULT_CONTENT_DIR, LANGUAGES, Content
+from core.content_store import DEFAULT_CONTENT_DIR, Content
+from core.languages import LANGUAGES
 from core.safety.categories import CONDITION_CATEGORIES, EMERGENCY_PRIORITY
 from tools.topics import CATALOGUE_FILES, read_catalogue
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from core.handoffs.store import LANGUAGES, Handoff, HandoffStore
+from core.handoffs.store import Handoff, HandoffStore
+from core.languages import NAMES
 
 
 def language_name(code: str) -> str:
     """The patient's language as staff read it: "Spanish (es)"."""
-    return f"{LANGUAGES.get(code, 'Unknown language')} ({code})"
+    return f"{NAMES.get(code, 'Unknown language')} ({code})"
 
 
 def line(handoff: Handoff) -> str:
@@ -35,7 +36,7 @@ def show(handoff: Handoff) -> str:
         line(handoff),
         f"conversation: {handoff.conversation_id}",
         f"language: {language_name(handoff.language)}, "
-        f"call back in {LANGUAGES.get(handoff.language, handoff.language)}",
+        f"call back in {NAMES.get(handoff.language, handoff.language)}",
         f"triggered by: {handoff.trigger_message}",
     ]
     if handoff.callback == "requested":

@@ -30,8 +30,9 @@ from sanic.exceptions import NotFound
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from core.content_store import ENGLISH, LANGUAGES, default_store
+from core.content_store import default_store
 from core.contract import MAX_MESSAGE_CHARS
+from core.languages import ENGLISH, LANGUAGES
 from core.settings import PROJECT_ROOT, settings
 
 WEB_ROOT = PROJECT_ROOT / "web"

@@ -10,7 +10,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
-from core.handoffs.store import DEFAULT_LANGUAGE, check_language
+from core.handoffs.store import check_language
+from core.languages import ENGLISH
 
 REASON_BY_INTENT = {"disclose_condition": "contraindication", "request_human": "user_request"}
 CONFIRM_INTENT = "affirm"
@@ -36,7 +37,7 @@ def request_from(
     conversation_id: str,
     latest_message: dict[str, Any],
     events: list[dict[str, Any]],
-    language: str = DEFAULT_LANGUAGE,
+    language: str = ENGLISH,
 ) -> dict[str, Any] | None:
     """The handoff request a message calls for, or None if it calls for none.
 

@@ -20,7 +20,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from core.handoffs.store import DEFAULT_LANGUAGE, HandoffStore, check_language
+from core.handoffs.store import HandoffStore, check_language
+from core.languages import ENGLISH
 from core.settings import settings
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def spool(request: dict[str, Any], path: Path | None = None) -> str:
     """
     path = path or spool_path()
     record = {field: request.get(field) for field in FIELDS}
-    record["language"] = check_language(record["language"] or DEFAULT_LANGUAGE)
+    record["language"] = check_language(record["language"] or ENGLISH)
     record["provisional_id"] = f"h-pending-{uuid.uuid4().hex[:8]}"
     with _locked(path), open(path, "a", encoding="utf-8") as file:
         file.write(json.dumps(record) + "\n")
@@ -100,7 +101,7 @@ def replay(store: HandoffStore, path: Path | None = None) -> int:
                     trigger_key=record["trigger_key"],
                     conditions=record.get("conditions") or [],
                     transcript=record.get("transcript") or [],
-                    language=record.get("language") or DEFAULT_LANGUAGE,
+                    language=record.get("language") or ENGLISH,
                 )
                 callback = record.get("callback")
                 if callback:

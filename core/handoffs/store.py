@@ -33,13 +33,10 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, declarative_base
 
 from core.database import StaffSideStore
+from core.languages import ENGLISH, LANGUAGES
 
 REASONS = ("contraindication", "user_request")
 OPEN, RESOLVED = "open", "resolved"
-# The languages a patient may write in, by code, with the English name staff
-# read: the callback is made in the patient's language.
-LANGUAGES = {"en": "English", "es": "Spanish"}
-DEFAULT_LANGUAGE = "en"
 
 Base = declarative_base()
 
@@ -54,7 +51,10 @@ def public_id(number: int) -> str:
 
 
 def check_language(language: str) -> str:
-    """The language code if the assistant speaks it; a ValueError names the bad one."""
+    """The language code if the assistant speaks it; a ValueError names the bad one.
+
+    The callback is made in the patient's language (core/languages.py).
+    """
     if language not in LANGUAGES:
         raise ValueError(f"unknown patient language {language!r}: one of {', '.join(LANGUAGES)}")
     return language
@@ -90,9 +90,7 @@ class HandoffRow(Base):
     resolved_by = Column(String(64))
     resolution_note = Column(Text)
     # Added with Spanish (issue 15): the language staff call the patient back in.
-    language = Column(
-        String(8), nullable=False, default=DEFAULT_LANGUAGE, server_default=DEFAULT_LANGUAGE
-    )
+    language = Column(String(8), nullable=False, default=ENGLISH, server_default=ENGLISH)
 
 
 # Columns added after the first release, with their SQL type: a database made
@@ -101,7 +99,7 @@ class HandoffRow(Base):
 ADDED_COLUMNS = {
     "resolved_by": "VARCHAR(64)",
     "resolution_note": "TEXT",
-    "language": f"VARCHAR(8) NOT NULL DEFAULT '{DEFAULT_LANGUAGE}'",
+    "language": f"VARCHAR(8) NOT NULL DEFAULT '{ENGLISH}'",
 }
 
 
@@ -138,7 +136,7 @@ class Handoff:
     callback_time: str | None
     resolved_by: str | None = None
     resolution_note: str | None = None
-    language: str = DEFAULT_LANGUAGE
+    language: str = ENGLISH
 
     @classmethod
     def from_row(cls, row: HandoffRow) -> Handoff:
@@ -224,7 +222,7 @@ class HandoffStore(StaffSideStore):
         trigger_key: str,
         conditions: list[str] | tuple[str, ...] = (),
         transcript: list[dict[str, Any]] | None = None,
-        language: str = DEFAULT_LANGUAGE,
+        language: str = ENGLISH,
     ) -> Handoff:
         """Records a request, once per triggering message, with its staff notification.
 

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from core.content_store import LANGUAGES
 from core.context import LANGUAGE_SLOT
+from core.languages import LANGUAGES
 from core.safety.categories import (
     CONDITION_CATEGORIES,
     EMERGENCIES,

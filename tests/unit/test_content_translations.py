@@ -10,13 +10,13 @@ import pytest
 
 from core import contract
 from core.content_store import (
-    LANGUAGES,
     TRANSLATED_CLINIC_KEYS,
     Content,
     join_words,
     placeholder_names,
 )
 from core.language import LANGUAGES as DETECTED_LANGUAGES
+from core.languages import LANGUAGES
 from tests.unit.content_edits import load_error, remove_entry, rewrite
 
 SPANISH = "es"
