@@ -40,9 +40,9 @@ def transcript(tracker: Tracker) -> list[dict[str, Any]]:
 def request_for_a_person(tracker: Tracker) -> dict[str, Any]:
     """A `user_request` handoff request from the latest message, whatever its intent."""
     latest = {**tracker.latest_message, "intent": {"name": "request_human"}}
-    request = from_conversation.request_from(tracker.sender_id, latest, tracker.events)
-    request["language"] = language_of(tracker)
-    return request
+    return from_conversation.request_from(
+        tracker.sender_id, latest, tracker.events, language_of(tracker)
+    )
 
 
 def record_callback(tracker: Tracker, status: str, **details: Any) -> dict[str, Any]:
@@ -82,13 +82,12 @@ class ActionCreateHandoff(Action):
     ) -> list[EventType]:
         content = default_store().content
         language = language_of(tracker)
+        # The request keeps the patient's language: staff call back in it.
         request = from_conversation.request_from(
-            tracker.sender_id, tracker.latest_message, tracker.events
+            tracker.sender_id, tracker.latest_message, tracker.events, language
         )
         if request is None:  # triggered without a disclosure or request: treat as a request
             request = request_for_a_person(tracker)
-        # Staff call back in the patient's language.
-        request["language"] = language
         try:
             handoff = handoff_store().create(**request)
         except Exception as error:  # the database is down: the request must not be lost

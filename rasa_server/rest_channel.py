@@ -128,11 +128,11 @@ async def spool_missing_handoff(
     events = [event.as_dict() for event in tracker.events] if tracker else []
     if not any(e.get("message_id") == message.message_id for e in events):
         events.append({"event": "user", "text": message.text, "message_id": message.message_id})
-    request = from_conversation.request_from(message.sender_id, latest, events)
+    # The conversation is at hand: no second read of the tracker store.
+    language = language_in_hand(message, []) or slot_language(tracker)
+    request = from_conversation.request_from(message.sender_id, latest, events, language)
     if request is None:
         return []
-    language = await conversation_language(agent, message, [])
-    request["language"] = language
     item = contract.spooled_handoff_item(request, spool.spool(request), language=language)
     return [
         {
@@ -175,11 +175,7 @@ async def conversation_language(
     Only the REST channel's own replies ask (the intro, and the replies when a
     part failed), so reading the conversation is rare and may fail.
     """
-    for item in messages:
-        language = (item.get("custom") or {}).get("language")
-        if language in LANGUAGES:
-            return language
-    language = language_component.requested_language(message.metadata) or detect(message.text)
+    language = language_in_hand(message, messages)
     if language:
         return language
     try:
@@ -187,6 +183,20 @@ async def conversation_language(
     except Exception as error:  # the tracker store is down: the reply must still come
         logger.error("Tracker store unavailable (%s)", type(error).__name__)
         tracker = None
+    return slot_language(tracker)
+
+
+def language_in_hand(message: UserMessage, messages: list[dict[str, Any]]) -> str | None:
+    """The reply's language, else the one the client asked for or the message is clearly in."""
+    for item in messages:
+        language = (item.get("custom") or {}).get("language")
+        if language in LANGUAGES:
+            return language
+    return language_component.requested_language(message.metadata) or detect(message.text)
+
+
+def slot_language(tracker: DialogueStateTracker | None) -> str:
+    """The conversation's language (English without a conversation)."""
     return spoken_or_english(tracker.get_slot(LANGUAGE_SLOT) if tracker else None)
 
 
