@@ -52,9 +52,7 @@ def page_config(assistant_url: str) -> dict:
     """What the page needs, `languages` holding its texts in each language it is offered in.
 
     The page starts in `defaultLanguage` and switches with its English/Español
-    switch or the language of the replies (web/app.js). `texts` and
-    `unknownEmergencyBanner` at the top are the default language's, as they
-    were before the page had languages.
+    switch or the language of the replies (web/app.js).
     """
     content = default_store().content
     languages = {}
@@ -71,7 +69,6 @@ def page_config(assistant_url: str) -> dict:
         "maxMessageChars": MAX_MESSAGE_CHARS,
         "defaultLanguage": ENGLISH,
         "languages": languages,
-        **languages[ENGLISH],
     }
 
 

@@ -126,15 +126,22 @@ def channel_problems(
 
 
 def banner_problems(emergencies: tuple[Emergency, ...], config: dict[str, Any]) -> list[str]:
-    banners = config["texts"]["emergency_banners"]
+    """In every language the page is offered in, one banner per declared category."""
     declared = [emergency.category for emergency in emergencies]
-    problems = [f"the page has no banner for {c}" for c in declared if c not in banners]
-    problems += [
-        f"the page has a banner for the undeclared {c}" for c in banners if c not in declared
-    ]
-    for category, banner in banners.items():
-        if not (banner.get("title") and banner.get("text")):
-            problems.append(f"the {category} banner needs a title and a text")
+    problems = []
+    for language, page in config["languages"].items():
+        banners = page["texts"]["emergency_banners"]
+        problems += [
+            f"the page has no {language} banner for {c}" for c in declared if c not in banners
+        ]
+        problems += [
+            f"the page has a {language} banner for the undeclared {c}"
+            for c in banners
+            if c not in declared
+        ]
+        for category, banner in banners.items():
+            if not (banner.get("title") and banner.get("text")):
+                problems.append(f"the {language} {category} banner needs a title and a text")
     return problems
 
 
@@ -256,15 +263,16 @@ def test_the_page_script_holds_no_copy_of_the_banners() -> None:
     """app.js shows what config.json gives it: no category, number or banner text of its own."""
     copied = [category for category in EMERGENCY_PRIORITY if category in APP_JS]
     copied += re.findall(r"\b(?:911|988|741741|88788)\b|1-800-\d{3}-\d{4}", APP_JS)
-    texts = page_config()["texts"]
-    banners = [texts["handoff_banner"], *texts["emergency_banners"].values()]
-    copied += [b["title"] for b in banners if b["title"] in APP_JS]
-    assert not copied, f"web/app.js copies {copied}: read them from config.texts"
+    for page in page_config()["languages"].values():
+        texts = page["texts"]
+        banners = [texts["handoff_banner"], *texts["emergency_banners"].values()]
+        copied += [b["title"] for b in banners if b["title"] in APP_JS]
+    assert not copied, f"web/app.js copies {copied}: read them from config.languages"
 
 
 def test_an_unknown_emergency_category_still_gets_the_call_911_banner() -> None:
-    config = page_config()
-    assert "911" in config["unknownEmergencyBanner"]["text"]
+    for page in page_config()["languages"].values():
+        assert "911" in page["unknownEmergencyBanner"]["text"]
 
 
 # --- a declaration that drifted from the rest ---------------------------------------
