@@ -62,8 +62,8 @@ const phoneLink = document.getElementById("clinic-phone");
 phoneLink.textContent = config.clinicPhone;
 phoneLink.href = `tel:${config.clinicPhone.replace(/[^0-9+]/g, "")}`;
 
-// The page's own texts, by element id and page-text key. A key the content
-// does not have (yet) leaves the element's text in index.html as it is.
+// The page's own texts, by element id and page-text key (content validation
+// makes every key present in every language).
 const elementTexts = {
   heading: "heading",
   welcome: "welcome",
@@ -74,16 +74,10 @@ const elementTexts = {
   "nav-contact": "nav_contact",
 };
 const chat = document.getElementById("chat");
-const htmlTexts = {
-  ...Object.fromEntries(Object.keys(elementTexts).map((id) => [id, document.getElementById(id).textContent])),
-  title: document.title,
-  chatLabel: chat.getAttribute("aria-label"),
-};
 
 // "Call {phone} to talk with our care team.": the phone, filled in by the
 // server, becomes the page's phone link again.
 function showContactText(text) {
-  if (!text) return;
   const line = document.getElementById("contact-text");
   const parts = text.split(config.clinicPhone);
   if (parts.length < 2) {
@@ -127,10 +121,10 @@ function showLanguage(code) {
   document.documentElement.lang = code;
   const texts = textsIn(code);
   for (const [id, key] of Object.entries(elementTexts)) {
-    document.getElementById(id).textContent = texts[key] ?? htmlTexts[id];
+    document.getElementById(id).textContent = texts[key];
   }
-  document.title = texts.page_title ?? htmlTexts.title;
-  chat.setAttribute("aria-label", texts.chat_label ?? htmlTexts.chatLabel);
+  document.title = texts.page_title;
+  chat.setAttribute("aria-label", texts.chat_label);
   showContactText(texts.contact_text);
   for (const button of document.querySelectorAll(".language-button")) {
     button.setAttribute("aria-pressed", String(button.dataset.language === code));
