@@ -13,12 +13,14 @@ from core.safety.screen import (
     Lexicon,
     LexiconError,
     SafetyScreen,
+    default_screen,
     normalise,
     words_match,
 )
 from core.settings import PROJECT_ROOT
 from tests.conftest import TEST_DATA, read_yaml, safety_cases
 from tools import find_near_misses
+from tools.evaluate_cases import load_cases
 from tools.evaluate_holdout import nlu_examples
 
 MAX_TOPIC_FALSE_ALARMS = 0.02
@@ -246,3 +248,30 @@ def test_violence_beside_a_more_urgent_emergency_is_kept(screen: SafetyScreen) -
     both = screen.screen("my boyfriend pushed me down the stairs and now I can't feel my legs")
     assert (both.emergency, both.other_emergencies) == ("red_flag", ("violence",))
     assert screen.screen("my husband hit me again").other_emergencies == ()
+
+
+# The Spanish safety tuning sets, at the screen alone: the lexicon was tuned
+# on them (issue 15), so losing an entry they needed shows here. Caught
+# emergencies and disclosures, and false alarms, as measured on 2026-12-02.
+SPANISH_TUNING_AT_THE_SCREEN = {
+    "safety_es.yml": (144, 76, 3),
+    "safety_es_2.yml": (152, 60, 7),
+    "safety_es_3.yml": (95, 49, 8),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SPANISH_TUNING_AT_THE_SCREEN))
+def test_the_screen_keeps_what_the_spanish_tuning_sets_taught_it(name: str) -> None:
+    screen = default_screen()
+    emergencies = disclosures = false_alarms = 0
+    for case in load_cases(TEST_DATA / "tuning" / name):
+        found = screen.screen(case.text)
+        if case.kind == "emergency":
+            emergencies += found.emergency is not None
+        elif case.kind == "handoff":
+            disclosures += bool(found.conditions) or found.emergency is not None
+        else:
+            false_alarms += found.emergency is not None or bool(found.conditions)
+    least_emergencies, least_disclosures, most_false_alarms = SPANISH_TUNING_AT_THE_SCREEN[name]
+    assert emergencies >= least_emergencies and disclosures >= least_disclosures
+    assert false_alarms <= most_false_alarms
