@@ -108,6 +108,7 @@ PAGE_KEYS = {
     "intro",
     "input_placeholder",
     "sources",
+    "message_too_long",
     "request_refused",
     "request_failed",
     "rate_limited",
@@ -121,7 +122,7 @@ PAGE_KEYS = {
 # the clinic's); each of these texts must have its placeholder.
 PAGE_PLACEHOLDERS = {
     "sources": {"sources"},
-    "request_refused": {"error"},
+    "message_too_long": {"limit"},
     "handoff_banner": {"handoff_id"},
 }
 # The profile's sentences and phrases, which a translation has in its own

@@ -271,10 +271,14 @@ async function send(message) {
     // server never refuses an emergency, so this never hides one.
     return [{ role: "ai", text: texts.rate_limited }];
   }
+  if (response.status === 413) {
+    return [{ role: "ai", text: fill(texts.message_too_long, { limit: config.maxMessageChars }) }];
+  }
   if (!response.ok) {
-    const problem = await response.json().catch(() => ({}));
-    const text = problem.error ? fill(texts.request_refused, { error: problem.error }) : texts.request_failed;
-    return [{ role: "ai", text }];
+    // The server's `error` is for developers, in English: the patient gets the
+    // page's text in their language.
+    const refused = response.status >= 400 && response.status < 500;
+    return [{ role: "ai", text: refused ? texts.request_refused : texts.request_failed }];
   }
   // The choice has gone with an answered message (unless the patient chose
   // again meanwhile): from now on the page follows the replies.

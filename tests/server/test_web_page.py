@@ -170,25 +170,30 @@ def test_a_refused_message_and_a_lost_connection_are_explained(page: object) -> 
     """The page's own error texts, with the REST replies stubbed in the browser."""
     import json
 
-    refusal = "'message' must be at most 2000 characters"
+    from core.contract import MAX_MESSAGE_CHARS
+
+    refusal = f"'message' must be at most {MAX_MESSAGE_CHARS} characters"
+    statuses = [413, 400]
     calls: list[str] = []
 
     def reply(route: object) -> None:
         calls.append(route.request.post_data)
-        if len(calls) == 1:
-            route.fulfill(
-                status=413, content_type="application/json", body=json.dumps({"error": refusal})
-            )
+        if statuses:
+            error = json.dumps({"error": refusal})
+            route.fulfill(status=statuses.pop(0), content_type="application/json", body=error)
         else:
             route.abort()
 
     page.route("**/webhooks/rest/webhook", reply)
     texts = page_texts()
-    ask(page, "a message the assistant refuses")
-    wait_for_chat_text(page, texts["request_refused"].replace("{error}", refusal))
+    ask(page, "a message the assistant finds too long")
+    wait_for_chat_text(page, texts["message_too_long"].replace("{limit}", str(MAX_MESSAGE_CHARS)))
+    ask(page, "a message the assistant cannot read")
+    wait_for_chat_text(page, texts["request_refused"])
     ask(page, "a message that never arrives")
     wait_for_chat_text(page, texts["unreachable"])
-    assert "Sorry: " + refusal in chat_text(page)
+    # The server's error text is for developers, in English: never shown.
+    assert refusal not in chat_text(page)
 
 
 def test_answer_sources_are_links_that_open_the_source_in_a_new_tab(page: object) -> None:
@@ -597,3 +602,19 @@ def test_a_reply_s_language_sets_its_sources_ratings_and_banner_and_a_click_goes
     assert sent[1]["metadata"] == {"language": "en"}
     assert "metadata" not in sent[2]
     assert sent[0]["sender"] == sent[1]["sender"] == sent[2]["sender"]
+
+
+def test_a_refused_message_is_explained_in_spanish_on_the_spanish_page(page: object) -> None:
+    import json
+
+    page.route(
+        WEBHOOK,
+        lambda route: route.fulfill(
+            status=413, content_type="application/json", body=json.dumps({"error": "too long"})
+        ),
+    )
+    language_button(page, "es").click()
+    ask(page, "un mensaje demasiado largo")
+    texts = page_texts("es")
+    wait_for_chat_text(page, texts["message_too_long"].split("{limit}")[0])
+    assert "too long" not in chat_text(page)

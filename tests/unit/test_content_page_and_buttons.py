@@ -118,6 +118,7 @@ def test_page_texts_get_the_clinic_s_details_and_keep_the_page_s_placeholders(
     assert phone in texts["rate_limited"] and "{" not in texts["rate_limited"]
     assert texts["handoff_banner"]["text"].startswith("Request {handoff_id}. ")
     assert phone in texts["handoff_banner"]["text"]
-    assert texts["request_refused"] == "Sorry: {error}"
+    assert phone in texts["request_refused"] and "{" not in texts["request_refused"]
+    assert "{limit}" in texts["message_too_long"]
     assert list(texts["emergency_banners"]) == list(EMERGENCY_PRIORITY)
     assert "988" in texts["emergency_banners"]["crisis"]["text"]
