@@ -142,6 +142,17 @@ FLOORS = {
     # false alarms 0.7%. With 580 more Spanish examples (neighbouring topics,
     # ordinary long stories): 92.9%, 92.5%, 91.7%, 76.0%, 73.3%, 98.8%, 0.7%.
     # Issue 15's targets: 93% topics and out of scope.
+    # Set K (issue 15, 2026-12-02, a later session): Spanish, 160
+    # emergencies, 100 disclosures, 100 messages that name a condition or
+    # alarming words that do not apply, 76 topic questions and 40 out of
+    # scope, by a new writer who saw only the shared catalogues and facts.
+    # Untuned (that session's starting model): emergencies 87.5%, 86.9% of
+    # the right category, disclosures 87.0% (2 more asked to confirm), false
+    # alarms 5.9%, out-of-scope 90.0%, topics 94.7%, replies in Spanish
+    # 99.4%. After 2,900 Spanish examples by six new writers and lay words
+    # in the Spanish lexicon: 96.9%, 96.9%, 96.0% (3 more asked), 4.6%,
+    # 90.0%, 97.4%, 99.6%.
+    ("k_",): Floors(0.95, 0.95, 0.94, 0.87, 0.95, 0.06, language="es", in_language=0.98),
     ("j_",): Floors(
         out_of_scope=0.9,
         topics=0.91,
