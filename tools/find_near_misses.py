@@ -58,8 +58,17 @@ STILL_TYPOS = {"peacemaker", "anesthetic", "anaesthesia", "marihuana", "paranoia
 # Spanish words the word list lacks (it lists infinitives, and few medical
 # words) that patients write: "me lastimé la espalda" (I hurt my back) is not
 # "me lastima" (he hurts me), and an underactive thyroid is not an overactive
-# one. "Me lastimé a propósito" has its own crisis phrase.
-SPANISH_MISSING_WORDS = ["lastime", "hipotiroidismo", "hipotiroidea", "hipotiroideo"]
+# one. "Me lastimé a propósito" has its own crisis phrase. "Me encanta" (I
+# love it) is not "encinta" (pregnant).
+SPANISH_MISSING_WORDS = [
+    "lastime",
+    "hipotiroidismo",
+    "hipotiroidea",
+    "hipotiroideo",
+    "encanta",
+    "encantan",
+    "encanto",
+]
 HEADER = """\
 # English and Spanish words the safety screen never reads as a typo of a
 # lexicon word ("racing" is not "raping", "embarazosa" is not "embarazada").

@@ -53,6 +53,11 @@ BREAK = "|"
 IDIOM = "~"  # stands for a word of an everyday idiom, which no phrase matches
 IDIOM_CATEGORY = "idiom"  # a Mention's category for an idiom found in a message
 
+SPANISH_YEARS_AGO = re.compile(
+    r"\bhace (?:como |unos |unas |mas de |casi |ya )?"
+    r"(?:\d+|un|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|quince|veinte|"
+    r"treinta|cuarenta|cincuenta|muchos|varios) anos?\b"
+)
 CONTRACTIONS = {
     "can't": "can not",
     "cant": "can not",
@@ -143,6 +148,8 @@ def normalise(text: str) -> str:
     text = re.sub(r"\b(?:[a-z]\.){2,}[a-z]?\.?", lambda m: m.group(0).replace(".", ""), text)
     text = re.sub(r"[a-z]+'?[a-z]*", lambda m: CONTRACTIONS.get(m.group(0), m.group(0)), text)
     text = re.sub(r"\b([a-z]+)'s\b", rf"\1 {POSSESSIVE}", text)
+    # "hace 8 años", "hace como diez años": the lexicon's "hace anos" (years ago).
+    text = SPANISH_YEARS_AGO.sub("hace anos", text)
     return text.replace("-", " ").replace("/", " ")
 
 
@@ -151,8 +158,25 @@ def clauses(text: str) -> list[list[str]]:
 
 
 def _clauses_of(normalised: str) -> list[list[str]]:
-    parts = CLAUSE_BREAK.split(normalised)
-    return [tokens for part in parts if (tokens := re.findall(r"[a-z0-9_]+|\*", part))]
+    return [tokens for tokens, _ in _clauses_and_questions(normalised)]
+
+
+def _clauses_and_questions(normalised: str) -> list[tuple[list[str], bool]]:
+    """Each clause's tokens, and whether a question mark ends it.
+
+    Spanish questions often open like statements ("¿la esquizofrenia es
+    hereditaria?", "la ketamina es compatible con la lactancia?"): only the
+    mark says it is a question.
+    """
+    found = []
+    position = 0
+    for separator in [*CLAUSE_BREAK.finditer(normalised), None]:
+        end = separator.start() if separator else len(normalised)
+        tokens = re.findall(r"[a-z0-9_]+|\*", normalised[position:end])
+        if tokens:
+            found.append((tokens, bool(separator) and "?" in separator.group(0)))
+        position = separator.end() if separator else end
+    return found
 
 
 def with_breaks(parts: list[list[str]]) -> list[str]:
@@ -267,7 +291,9 @@ class Pattern:
     def spans(self, tokens: list[str]) -> list[tuple[int, int]]:
         return [(start, end) for start, end, _, _ in self.matches(tokens)]
 
-    def matches(self, tokens: list[str]) -> list[tuple[int, int, int, int]]:
+    def matches(
+        self, tokens: list[str], unmasked: list[str] | None = None
+    ) -> list[tuple[int, int, int, int]]:
         """(start, end, focus, floor): the match covers start..end; focus is where
         its last group starts, floor where the earlier groups' words end.
 
@@ -277,8 +303,12 @@ class Pattern:
         denial, so it is looked for after the floor: in "I will not be here
         much longer" the focus is "much longer", and "not" belongs to "not be
         here".
+
+        `unless` is looked for in `unmasked`, the same reading before idioms
+        were blanked, where given: an idiom may be what dates the match ("me
+        caí de la bici hace años y desde ahí me duele la espalda").
         """
-        if self.unless and _contains(tokens, self.unless):
+        if self.unless and _contains(tokens if unmasked is None else unmasked, self.unless):
             return []
         found = []
         for group in self.groups:
@@ -552,7 +582,8 @@ class SafetyScreen:
 
     def screen(self, text: str) -> Screening:
         normalised = normalise(text)
-        parts = _clauses_of(normalised)
+        clauses_read = _clauses_and_questions(normalised)
+        parts = [tokens for tokens, _ in clauses_read]
         whole = [token for part in parts for token in part]
         possible = self._possible(whole)
         # With the clause-breaking words too: "my mom has glaucoma, anyway...".
@@ -575,9 +606,11 @@ class SafetyScreen:
         # ("i just fucking want to die"): look in the message without them too.
         plain = with_breaks([[t for t in part if t not in self.lexicon.fillers] for part in parts])
         idioms = self._idioms(message)
-        readings = [_masked(message, idioms)]
+        # Each reading with its idioms blanked, and as it was.
+        readings = [(_masked(message, idioms), message)]
         if plain != message:
-            readings.append(_masked(plain, self._idioms(plain, without=self.lexicon.fillers)))
+            plain_idioms = self._idioms(plain, without=self.lexicon.fillers)
+            readings.append((_masked(plain, plain_idioms), plain))
         # An idiom is evidence too: it explains alarming words the model may
         # have reacted to ("my boss is going to kill me").
         mentions.extend(
@@ -586,8 +619,8 @@ class SafetyScreen:
         )
         for category, category_patterns in self.lexicon.emergencies.items():
             for pattern in filter(possible, category_patterns):
-                for tokens in readings:
-                    for _, end, focus, floor in pattern.matches(tokens):
+                for tokens, unmasked in readings:
+                    for _, end, focus, floor in pattern.matches(tokens, unmasked):
                         counts, why = self._emergency_counts(
                             tokens, focus, end, asks_in_general, floor
                         )
@@ -604,7 +637,8 @@ class SafetyScreen:
             # "had a heart murmur as a kid, but it went away": the next clause may say it is over.
             following = parts[index + 1] if index + 1 < len(parts) else []
             for category, start, end, source in self._condition_spans(tokens, possible):
-                general = general_message or impersonal or (not personal and self._asks(tokens))
+                asked = clauses_read[index][1] or self._asks(tokens)
+                general = general_message or impersonal or (not personal and asked)
                 counts, why = self._applies(
                     tokens, start, end, for_self, general, claims_own, following
                 )
@@ -732,7 +766,11 @@ class SafetyScreen:
         lexicon = self.lexicon
         for index in range(start - 1, -1, -1):
             word = tokens[index]
-            if word in lexicon.self_words or word in lexicon.self_verbs:
+            # A verb right after a person is that person's: "mi ex tenía", "mi
+            # mamá tenía" ("tenía" is also "I had").
+            subject = tokens[index - 1] if index else ""
+            named = subject in lexicon.others or subject in lexicon.close_relatives
+            if word in lexicon.self_words or (word in lexicon.self_verbs and not named):
                 return "self", index
             if word in lexicon.close_relatives:
                 previous = tokens[index - 1] if index else ""
