@@ -50,6 +50,20 @@ def test_a_short_message_is_read_by_its_common_words(text: str, language: str) -
     assert detect(text) == language
 
 
+@pytest.mark.parametrize(
+    "text", ["me voy a pegar un tiro", "tengo PTSD", "me muero x probar la infusion"]
+)
+def test_one_common_word_decides_when_the_detector_leans_the_same_way(text: str) -> None:
+    """An emergency in a new conversation must not be answered in English."""
+    assert by_common_words(text) is None  # one word alone is not enough
+    assert detect(text) == "es"
+
+
+@pytest.mark.parametrize("text", ["I want la infusion", "how much es"])
+def test_one_common_word_against_the_detector_s_lean_decides_nothing(text: str) -> None:
+    assert detect(text) is None
+
+
 def test_words_of_both_languages_leave_it_to_the_detector() -> None:
     assert by_common_words("my name is Ana de la Cruz") is None
     assert not COMMON_WORDS["en"] & COMMON_WORDS["es"]
