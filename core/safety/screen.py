@@ -637,8 +637,17 @@ class SafetyScreen:
             # "had a heart murmur as a kid, but it went away": the next clause may say it is over.
             following = parts[index + 1] if index + 1 < len(parts) else []
             for category, start, end, source in self._condition_spans(tokens, possible):
-                asked = clauses_read[index][1] or self._asks(tokens)
-                general = general_message or impersonal or (not personal and asked)
+                marked, opens_as_question = clauses_read[index][1], self._asks(tokens)
+                asked = marked or opens_as_question
+                # "¿qué es la presión intracraneal? a mí nunca me han dicho
+                # nada": a question naming nobody, beside a personal remark.
+                names_nobody = not any(t in self.lexicon.people for t in tokens)
+                general = (
+                    general_message
+                    or impersonal
+                    or (not personal and asked)
+                    or (marked and opens_as_question and names_nobody)
+                )
                 counts, why = self._applies(
                     tokens, start, end, for_self, general, claims_own, following
                 )
