@@ -332,6 +332,9 @@ class Lexicon:
     fillers: frozenset[str]
     negations: tuple[tuple[str, ...], ...]
     negations_after: tuple[tuple[str, ...], ...]
+    # Phrases holding a negation word that deny nothing: "sin querer" (by
+    # accident) in "me corté sin querer y sale muchísima sangre".
+    not_negations: tuple[tuple[str, ...], ...]
     resolved_after: tuple[tuple[str, ...], ...]  # after a condition only
     self_words: frozenset[str]
     # First-person verbs that name the patient where Spanish drops the
@@ -420,6 +423,7 @@ class Lexicon:
             fillers=words("fillers"),
             negations=phrases("negations"),
             negations_after=phrases("negations_after"),
+            not_negations=phrases("not_negations", optional=True),
             resolved_after=phrases("resolved_after"),
             self_words=words("self_words"),
             self_verbs=words("self_verbs", optional=True),
@@ -729,6 +733,9 @@ class SafetyScreen:
             ):
                 before = before[index + 1 :]
                 break
+        for phrase in self.lexicon.not_negations:
+            for span_start, span_end in find_phrase(before, phrase, fuzzy=False):
+                before[span_start:span_end] = [IDIOM] * (span_end - span_start)
         return _contains(before, self.lexicon.negations)
 
     def _condition_negated(
