@@ -74,7 +74,11 @@ def common_word_counts(text: str) -> list[tuple[str, int]]:
 
 def by_common_words(text: str) -> str | None:
     """The language whose common words the message uses, when it uses only one's."""
-    [(first, most), (_, other)] = common_word_counts(text)
+    return _decided_by(common_word_counts(text))
+
+
+def _decided_by(counts: list[tuple[str, int]]) -> str | None:
+    [(first, most), (_, other)] = counts
     return first if most >= MIN_WORDS_OF_ONE_LANGUAGE and not other else None
 
 
@@ -82,13 +86,15 @@ def detect(text: str) -> str | None:
     """ "en" or "es" when the message is clearly in that language, else None."""
     if not any(character.isalpha() for character in text):
         return None
-    words = by_common_words(text)
+    counts = common_word_counts(text)
+    words = _decided_by(counts)
     if words:
         return words
     best = detector().compute_language_confidence_values(text)[0]
     leaning = LANGUAGES[best.language]
-    needed = MIN_CONFIDENCE if len(text.split()) > 1 else MIN_CONFIDENCE_ONE_WORD
-    [(first, most), (_, other)] = common_word_counts(text)
-    if first == leaning and most and not other and len(text.split()) > 1:
+    several_words = len(text.split()) > 1
+    needed = MIN_CONFIDENCE if several_words else MIN_CONFIDENCE_ONE_WORD
+    [(first, most), (_, other)] = counts
+    if first == leaning and most and not other and several_words:
         needed = min(needed, MIN_CONFIDENCE_WITH_ONE_WORD)
     return leaning if best.value >= needed else None

@@ -733,10 +733,12 @@ class SafetyScreen:
             ):
                 before = before[index + 1 :]
                 break
-        for phrase in self.lexicon.not_negations:
-            for span_start, span_end in find_phrase(before, phrase, fuzzy=False):
-                before[span_start:span_end] = [IDIOM] * (span_end - span_start)
-        return _contains(before, self.lexicon.negations)
+        not_denials = [
+            (phrase, span_start, span_end)
+            for phrase in self.lexicon.not_negations
+            for span_start, span_end in find_phrase(before, phrase, fuzzy=False)
+        ]
+        return _contains(_masked(before, not_denials), self.lexicon.negations)
 
     def _condition_negated(
         self, tokens: list[str], start: int, end: int, following: list[str]
