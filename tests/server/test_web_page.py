@@ -437,11 +437,12 @@ def test_too_many_messages_get_the_polite_text_but_an_emergency_its_banner(
 
 # --- English / Español ------------------------------------------------------------
 
-# The page's texts beside the greeting: element id and page-text key. The ones
-# marked optional are shown from content/page.yml once it has them (until then
-# the page keeps the text of index.html).
-PAGE_ELEMENTS = {"heading": "heading", "welcome": "welcome", "disclaimer": "disclaimer"}
-OPTIONAL_PAGE_ELEMENTS = {
+# The page's texts beside the greeting: element id and page-text key (content
+# validation makes every key present in every language).
+PAGE_ELEMENTS = {
+    "heading": "heading",
+    "welcome": "welcome",
+    "disclaimer": "disclaimer",
     "chat-heading": "chat_heading",
     "contact-heading": "contact_heading",
     "nav-chat": "nav_chat",
@@ -466,15 +467,9 @@ def assert_page_in(page: object, language: str) -> None:
     assert page.evaluate("document.documentElement.lang") == language
     for element, key in PAGE_ELEMENTS.items():
         assert page.locator(f"#{element}").text_content() == texts[key], element
-    for element, key in OPTIONAL_PAGE_ELEMENTS.items():
-        if key in texts:
-            assert page.locator(f"#{element}").text_content() == texts[key], element
-    if "page_title" in texts:
-        assert page.title() == texts["page_title"]
-    if "chat_label" in texts:
-        assert page.locator("deep-chat").get_attribute("aria-label") == texts["chat_label"]
-    if "contact_text" in texts:
-        assert page.locator("#contact-text").text_content() == texts["contact_text"]
+    assert page.title() == texts["page_title"]
+    assert page.locator("deep-chat").get_attribute("aria-label") == texts["chat_label"]
+    assert page.locator("#contact-text").text_content() == texts["contact_text"]
     box = page.locator("deep-chat #text-input")
     assert box.get_attribute("deep-chat-placeholder-text") == texts["input_placeholder"]
     for code in ("en", "es"):
