@@ -252,11 +252,12 @@ def test_violence_beside_a_more_urgent_emergency_is_kept(screen: SafetyScreen) -
 
 # The Spanish safety tuning sets, at the screen alone: the lexicon was tuned
 # on them (issue 15), so losing an entry they needed shows here. Caught
-# emergencies and disclosures, and false alarms, as measured on 2026-12-02.
+# emergencies and disclosures, and false alarms, as measured on 2026-12-02
+# (after that session's rules and lay words: a later session).
 SPANISH_TUNING_AT_THE_SCREEN = {
-    "safety_es.yml": (144, 76, 3),
-    "safety_es_2.yml": (152, 60, 7),
-    "safety_es_3.yml": (95, 49, 8),
+    "safety_es.yml": (145, 76, 2),
+    "safety_es_2.yml": (153, 60, 4),
+    "safety_es_3.yml": (97, 50, 2),
 }
 
 
@@ -275,3 +276,20 @@ def test_the_screen_keeps_what_the_spanish_tuning_sets_taught_it(name: str) -> N
     least_emergencies, least_disclosures, most_false_alarms = SPANISH_TUNING_AT_THE_SCREEN[name]
     assert emergencies >= least_emergencies and disclosures >= least_disclosures
     assert false_alarms <= most_false_alarms
+
+
+# The Spanish lexicon's lay words for conditions (2026-12-02, a later
+# session) were drawn from the disclosures independent writers wrote as
+# training examples; many entries are variants no safety_set_es case holds
+# alone. Disclosures the screen names there, as measured then: losing an
+# entry one of them needed shows here.
+SPANISH_DISCLOSURES_AT_THE_SCREEN = {"nlu_safety_es_2.yml": 378, "nlu_safety_es_3.yml": 287}
+
+
+@pytest.mark.parametrize("name", sorted(SPANISH_DISCLOSURES_AT_THE_SCREEN))
+def test_the_screen_names_the_spanish_writers_disclosures(name: str) -> None:
+    screen = default_screen()
+    examples = nlu_examples(PROJECT_ROOT / "data" / name)
+    texts = [text for intent, text in examples if intent == "disclose_condition"]
+    named = sum(bool(screen.screen(text).conditions) for text in texts)
+    assert named >= SPANISH_DISCLOSURES_AT_THE_SCREEN[name], f"{named} of {len(texts)}"
